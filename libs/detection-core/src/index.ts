@@ -1,0 +1,33 @@
+export { DetectionError, DetectionErrorCode } from './core/errors.js';
+export { Matrix, checkMatrix, defaultFeatureNames, type MatrixInput } from './core/matrix.js';
+export { Random } from './core/random.js';
+export { summarize, quantile, median, mean, std, type ScoreSummary } from './core/stats.js';
+export { toJsonSchema, type ParamSpec, type ParamSpecs } from './core/params.js';
+export {
+  Detector,
+  COMMON_PARAM_SPECS,
+  type CommonParams,
+  type Explanation,
+} from './core/detector.js';
+export { LIBRARY_VERSION } from './core/version.js';
+export { Scaler, SCALING_METHODS, type ScalingMethod, type ScalerState } from './preprocessing/scaler.js';
+export { Imputer, MISSING_POLICIES, type MissingPolicy, type ImputerState } from './preprocessing/imputer.js';
+export {
+  fitThreshold,
+  toProbability,
+  THRESHOLD_RULES,
+  PROBABILITY_METHODS,
+  type ThresholdRule,
+  type Contamination,
+  type ProbabilityMethod,
+} from './threshold/threshold.js';
+export { rocAuc, averagePrecision, precisionAtN, spearman } from './metrics/metrics.js';
+export {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  verifyDocument,
+  type ModelDocument,
+} from './model/model-document.js';
+export { canonicalJson, encodeArray, decodeArray, type BinaryArray } from './model/encoding.js';
+export { sha256Hex } from './model/sha256.js';
+export { IsolationForest, type IsolationForestParams } from './detectors/isolation-forest.js';
