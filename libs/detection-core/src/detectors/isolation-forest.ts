@@ -17,7 +17,7 @@ export interface IsolationForestParams {
   seed: number;
 }
 
-const SPECS = {
+export const ISOLATION_FOREST_PARAMS = {
   nEstimators: {
     type: 'integer',
     description: 'Number of isolation trees.',
@@ -81,7 +81,7 @@ export class IsolationForest extends Detector<IsolationForestParams> {
   private compiled: CompiledForest | undefined;
 
   constructor(params: Partial<IsolationForestParams & CommonParams> = {}) {
-    super('iforest', SPECS, params);
+    super('iforest', ISOLATION_FOREST_PARAMS, params);
   }
 
   override get explainable(): boolean {
