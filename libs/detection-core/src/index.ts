@@ -30,4 +30,14 @@ export {
 } from './model/model-document.js';
 export { canonicalJson, encodeArray, decodeArray, type BinaryArray } from './model/encoding.js';
 export { sha256Hex } from './model/sha256.js';
-export { IsolationForest, type IsolationForestParams } from './detectors/isolation-forest.js';
+export { IsolationForest, ISOLATION_FOREST_PARAMS, type IsolationForestParams } from './detectors/isolation-forest.js';
+export { Ensemble, ENSEMBLE_PARAMS, AUTO_MEMBERS, type EnsembleParams, type EnsembleMember, type Combination } from './detectors/ensemble.js';
+export {
+  ALGORITHM_NAMES,
+  createDetector,
+  describeAlgorithm,
+  listAlgorithms,
+  loadDetector,
+  parseParam,
+  type AlgorithmInfo,
+} from './registry/registry.js';

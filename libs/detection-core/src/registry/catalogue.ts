@@ -1,0 +1,58 @@
+import { COMMON_PARAM_SPECS, type Detector } from '../core/detector.js';
+import { DetectionError, DetectionErrorCode } from '../core/errors.js';
+import { toJsonSchema, type ParamSpecs } from '../core/params.js';
+import { ISOLATION_FOREST_PARAMS, IsolationForest } from '../detectors/isolation-forest.js';
+
+/** What the catalogue knows of a single (non-ensemble) algorithm. */
+export interface BaseAlgorithm {
+  /** Name used in parameters, model documents, the CLI and the API. */
+  name: string;
+  title: string;
+  /** One sentence on what it detects well. */
+  summary: string;
+  /** The paper that defines it. */
+  reference: string;
+  explainable: boolean;
+  /** Whether results depend on `seed`. */
+  randomized: boolean;
+  /** Its own parameters (the common ones are added by the registry). */
+  specs: ParamSpecs;
+  create(params: object): Detector;
+  /** Restores a fitted model from its document (see `Detector.fromJSON`). */
+  load(document: unknown): Detector;
+}
+
+/**
+ * The single-model algorithms. The ensemble builds its members from this list, and the public
+ * registry adds the ensemble on top — kept apart so that neither imports the other.
+ */
+export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
+  {
+    name: 'iforest',
+    title: 'Isolation forest',
+    summary: 'Random axis-parallel trees isolate rare, different rows in few splits; fast and robust on mixed data.',
+    reference: 'Liu, Ting & Zhou, "Isolation Forest", ICDM 2008',
+    explainable: true,
+    randomized: true,
+    specs: ISOLATION_FOREST_PARAMS,
+    create: (p) => new IsolationForest(p),
+    load: (doc) => IsolationForest.fromJSON(doc),
+  },
+];
+
+/** The catalogue entry of a single algorithm. */
+export function baseAlgorithm(name: string): BaseAlgorithm {
+  const found = BASE_ALGORITHMS.find((a) => a.name === name);
+  if (found === undefined) {
+    throw new DetectionError(
+      DetectionErrorCode.InvalidArgument,
+      `unknown algorithm '${name}'; known algorithms: ${BASE_ALGORITHMS.map((a) => a.name).join(', ')}`,
+    );
+  }
+  return found;
+}
+
+/** JSON Schema of an algorithm's parameters, the common ones included. */
+export function parameterSchema(specs: ParamSpecs): Record<string, unknown> {
+  return toJsonSchema({ ...COMMON_PARAM_SPECS, ...specs });
+}
