@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Packages the framework-free core may never import: frameworks, databases, network, telemetry. */
@@ -30,7 +31,13 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.mjs', '*.js'] },
+        projectService: {
+          // The in-memory files that libs/detection-core/test/boundaries.spec.ts lints.
+          allowDefaultProject: [
+            'libs/detection-core/src/detectors/boundary-probe.ts',
+            'libs/detection-core/src/detectors/boundary-probe.spec.ts',
+          ],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -92,6 +99,7 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
   prettier,
 );

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CsvError, parse } from 'csv-parse';
 import { Matrix } from '@nomaly/detection-core';
@@ -34,6 +34,9 @@ export interface ReadOptions {
  */
 export async function readNumericCsv(path: string, options: ReadOptions = {}): Promise<NumericTable> {
   const file = basename(path);
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) throw usageError(`cannot read ${path}: no such file`);
+  if (!stat.isFile()) throw usageError(`cannot read ${path}: not a file`);
   const parser = createReadStream(path).pipe(
     parse({ info: true, trim: true, skip_empty_lines: true, bom: true }),
   );
@@ -79,7 +82,6 @@ export async function readNumericCsv(path: string, options: ReadOptions = {}): P
   } catch (e) {
     if (e instanceof CsvError) throw new CliError(`${file}: ${describeCsvError(e)}`);
     if (e instanceof CliError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw usageError(`cannot read ${path}: no such file`);
     throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
   }
   if (header === undefined) throw new CliError(`${file} is empty: it needs a header line and rows`);

@@ -2,6 +2,7 @@ import { LIBRARY_VERSION } from '@nomaly/detection-core';
 import { CliError, ExitCode } from './cli-error.js';
 import { ALGORITHMS_HELP, algorithms } from './commands/algorithms.js';
 import { BENCH_HELP, bench } from './commands/bench.js';
+import { DEMO_HELP, demo } from './commands/demo.js';
 import { DETECT_HELP, detect } from './commands/detect.js';
 
 const HELP = `nomaly — anomaly detection on tabular data
@@ -12,6 +13,7 @@ Commands:
   detect FILE.csv --algorithm NAME   score every row of a CSV file (score,label)
   bench [--datasets DIR]             ROC-AUC, AP and timings on labelled CSV files
   algorithms                         the algorithms and their parameters
+  demo                               detect planted anomalies in generated sensor data
   help [COMMAND]                     this text, or a command's
 
 Exit codes: 0 success, 1 the input could not be processed, 2 usage error.
@@ -21,6 +23,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; 
   detect: { run: detect, help: DETECT_HELP },
   bench: { run: bench, help: BENCH_HELP },
   algorithms: { run: algorithms, help: ALGORITHMS_HELP },
+  demo: { run: demo, help: DEMO_HELP },
 };
 
 async function main(argv: string[]): Promise<ExitCode> {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Matrix, Random } from '../src/index.js';
@@ -56,4 +56,69 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), floor));
   return m;
+}
+
+/**
+ * The folder of shared benchmark data sets and scikit-learn reference results, or undefined.
+ * `NOMALY_SHARED_DIR` wins; else `../shared` beside the repository. A user's clone has none;
+ * CI sets NOMALY_REQUIRE_SHARED=1 so that a missing folder fails instead of skipping.
+ */
+export function sharedDir(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [process.env['NOMALY_SHARED_DIR'], join(here, '..', '..', '..', '..', 'shared')];
+  const found = candidates.find((c) => c !== undefined && c !== '' && existsSync(join(c, 'datasets')));
+  if (found === undefined && process.env['NOMALY_REQUIRE_SHARED'] === '1') {
+    throw new Error(
+      `NOMALY_REQUIRE_SHARED=1 but no shared folder with datasets/ was found (tried ${candidates.filter(Boolean).join(', ')})`,
+    );
+  }
+  return found;
+}
+
+/** A labelled benchmark CSV (header f0…, label) as a matrix and labels. */
+export function loadLabelledCsv(path: string): { X: Matrix; y: Uint8Array } {
+  const lines = readFileSync(path, 'utf8').trim().split('\n');
+  const header = lines[0]!.split(',');
+  const d = header.length - 1;
+  const n = lines.length - 1;
+  const data = new Float64Array(n * d);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const cells = lines[i + 1]!.split(',');
+    for (let j = 0; j < d; j++) data[i * d + j] = Number(cells[j]);
+    y[i] = Number(cells[d]);
+  }
+  return { X: new Matrix(data, n, d, header.slice(0, d)), y };
+}
+
+/** The rows of a CSV file (quoted fields allowed, no newlines inside them) keyed by the header. */
+export function readCsvRecords(path: string): Record<string, string>[] {
+  const lines = readFileSync(path, 'utf8').trim().split('\n');
+  const header = splitCsvLine(lines[0]!);
+  return lines.slice(1).map((line) => {
+    const cells = splitCsvLine(line);
+    return Object.fromEntries(header.map((h, j) => [h, cells[j] ?? '']));
+  });
+}
+
+function splitCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
 }

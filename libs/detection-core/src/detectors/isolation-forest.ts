@@ -67,9 +67,12 @@ const BLOCK_ROWS = 85 * LANES;
  * among all thresholds (see `ThresholdQuantizer`), and blocks of rows walk each tree with
  * branch-free integer steps, four rows interleaved.
  *
- * Explanations: for each row, the share of the splits on its isolation paths that used each
- * feature (a path-based local importance in the spirit of Local-DIFFI, Carletti, Terzi & Susto,
- * "Interpretable Anomaly Detection with DIFFI", EAAI 2023); shares sum to 1 per row.
+ * Explanations: every split on a row's path isolates it from part of the tree's sub-sample; the
+ * split's feature is credited with the information it gave, log2(n_node / n_child) bits (n =
+ * training rows in the node), summed over the trees and normalized to shares that sum to 1 per
+ * row. The first split that cuts a spike off from 200 rows earns ~7.6 bits, routine splits that
+ * keep the row with half its neighbours earn 1. (A path-based local importance in the spirit of
+ * Local-DIFFI: Carletti, Terzi & Susto, "Interpretable Anomaly Detection with DIFFI", 2023.)
  *
  * @example
  * const forest = new IsolationForest({ nEstimators: 100, seed: 7 }).fit(X);
@@ -302,23 +305,33 @@ function compile(trees: TreeSet, d: number): CompiledForest {
   const word = new Int32Array(T * NI).fill(PAD << featureBits);
   const leafDepth = new Float64Array(T * NL);
 
+  // Training rows under each node (all 2^(D+1) − 1 positions of the complete tree; padding
+  // nodes repeat their leaf's count), for explanations.
+  const NODES = NI + NL;
+  const size = new Float64Array(T * NODES);
   let k = 0;
   for (let t = 0; t < T; t++) {
     const wb = t * NI;
     const lb = t * NL;
-    const place = (node: number, level: number): void => {
+    const sb = t * NODES;
+    const place = (node: number, level: number): number => {
       const f = feature[k]!;
       const v = value[k]!;
       k++;
       if (f < 0) {
         let leaf = node;
-        for (let l = level; l < D; l++) leaf = 2 * leaf + 1;
+        size[sb + leaf] = v;
+        for (let l = level; l < D; l++) {
+          leaf = 2 * leaf + 1;
+          size[sb + leaf] = v;
+        }
         leafDepth[lb + leaf - NI] = level + averagePathLength(v);
-        return;
+        return v;
       }
       word[wb + node] = (quantizer.rank(f, v) << featureBits) | (f * LANES);
-      place(2 * node + 1, level + 1);
-      place(2 * node + 2, level + 1);
+      const n = place(2 * node + 1, level + 1) + place(2 * node + 2, level + 1);
+      size[sb + node] = n;
+      return n;
     };
     place(0, 0);
   }
@@ -344,23 +357,27 @@ function compile(trees: TreeSet, d: number): CompiledForest {
       const n = X.rows;
       const out = new Float64Array(n * d);
       const q = new Int32Array(d);
-      const used = new Int32Array(D);
       for (let r = 0; r < n; r++) {
         const o = r * d;
         for (let f = 0; f < d; f++) q[f] = quantizer.rank(f, X.data[o + f]!);
+        let total = 0;
         for (let t = 0; t < T; t++) {
           const wb = t * NI;
+          const sb = t * NODES;
           let i = 0;
-          let splits = 0;
           for (let l = 0; l < D; l++) {
             const w = word[wb + i]!;
-            const rank = w >> featureBits;
             const f = (w & FEATURE_MASK) / LANES;
-            if (rank !== PAD) used[splits++] = f;
-            i = 2 * i + 1 + (q[f]! > rank ? 1 : 0);
+            const child = 2 * i + 1 + (q[f]! > w >> featureBits ? 1 : 0);
+            // A padding node keeps every row (log 1 = 0); a real split credits its feature with
+            // the bits of isolation it gave this row.
+            const bits = Math.log2(size[sb + i]! / size[sb + child]!);
+            out[o + f] = out[o + f]! + bits;
+            total += bits;
+            i = child;
           }
-          for (let s = 0; s < splits; s++) out[o + used[s]!] = out[o + used[s]!]! + 1 / (splits * T);
         }
+        if (total > 0) for (let f = 0; f < d; f++) out[o + f] = out[o + f]! / total;
       }
       return out;
     },

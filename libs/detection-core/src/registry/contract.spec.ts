@@ -65,7 +65,7 @@ describe('every detector', () => {
         edit(copy);
         return () => loadDetector(copy);
       };
-      const invalid = expect.objectContaining({ code: DetectionErrorCode.InvalidModel });
+      const invalid: unknown = expect.objectContaining({ code: DetectionErrorCode.InvalidModel });
       expect(tamper((d) => (d.threshold += 1e-9))).toThrow(/does not match its sha256/);
       expect(tamper((d) => (d.params['contamination'] = 0.2))).toThrow(invalid);
       expect(tamper((d) => (d.format = 'other' as 'nomaly.detector'))).toThrow(/unknown model format/);
