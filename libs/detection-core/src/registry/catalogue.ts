@@ -2,6 +2,8 @@ import { COMMON_PARAM_SPECS, type Detector } from '../core/detector.js';
 import { DetectionError, DetectionErrorCode } from '../core/errors.js';
 import { toJsonSchema, type ParamSpecs } from '../core/params.js';
 import { ISOLATION_FOREST_PARAMS, IsolationForest } from '../detectors/isolation-forest.js';
+import { MCD, MCD_PARAMS } from '../detectors/mcd.js';
+import { PCA, PCA_PARAMS } from '../detectors/pca.js';
 
 /** What the catalogue knows of a single (non-ensemble) algorithm. */
 export interface BaseAlgorithm {
@@ -37,6 +39,28 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
     specs: ISOLATION_FOREST_PARAMS,
     create: (p) => new IsolationForest(p),
     load: (doc) => IsolationForest.fromJSON(doc),
+  },
+  {
+    name: 'pca',
+    title: 'PCA reconstruction error',
+    summary: 'Distance to the principal subspace of the standardized data: rows that break the usual correlations.',
+    reference: 'Shyu, Chen, Sarinnapakorn & Chang, "A novel anomaly detection scheme based on principal component classifier", ICDM 2003',
+    explainable: true,
+    randomized: false,
+    specs: PCA_PARAMS,
+    create: (p) => new PCA(p),
+    load: (doc) => PCA.fromJSON(doc),
+  },
+  {
+    name: 'mcd',
+    title: 'Robust covariance (MCD)',
+    summary: 'Mahalanobis distance under the minimum-covariance-determinant estimate: elliptical data, robust to the outliers themselves.',
+    reference: 'Rousseeuw & Van Driessen, "A Fast Algorithm for the Minimum Covariance Determinant Estimator", Technometrics 1999',
+    explainable: true,
+    randomized: true,
+    specs: MCD_PARAMS,
+    create: (p) => new MCD(p),
+    load: (doc) => MCD.fromJSON(doc),
   },
 ];
 
