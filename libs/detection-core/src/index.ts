@@ -31,6 +31,10 @@ export {
 export { canonicalJson, encodeArray, decodeArray, type BinaryArray } from './model/encoding.js';
 export { sha256Hex } from './model/sha256.js';
 export { IsolationForest, ISOLATION_FOREST_PARAMS, type IsolationForestParams } from './detectors/isolation-forest.js';
+export { HBOS, HBOS_PARAMS, type HBOSParams } from './detectors/hbos.js';
+export { ECOD, ECOD_PARAMS, type ECODParams } from './detectors/ecod.js';
+export { COPOD, COPOD_PARAMS, type COPODParams } from './detectors/copod.js';
+export { LODA, LODA_PARAMS, type LODAParams } from './detectors/loda.js';
 export { PCA, PCA_PARAMS, type PCAParams } from './detectors/pca.js';
 export { MCD, MCD_PARAMS, type MCDParams } from './detectors/mcd.js';
 export { Ensemble, ENSEMBLE_PARAMS, AUTO_MEMBERS, type EnsembleParams, type EnsembleMember, type Combination } from './detectors/ensemble.js';

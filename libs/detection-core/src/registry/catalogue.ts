@@ -1,7 +1,11 @@
 import { COMMON_PARAM_SPECS, type Detector } from '../core/detector.js';
 import { DetectionError, DetectionErrorCode } from '../core/errors.js';
 import { toJsonSchema, type ParamSpecs } from '../core/params.js';
+import { COPOD, COPOD_PARAMS } from '../detectors/copod.js';
+import { ECOD, ECOD_PARAMS } from '../detectors/ecod.js';
+import { HBOS, HBOS_PARAMS } from '../detectors/hbos.js';
 import { ISOLATION_FOREST_PARAMS, IsolationForest } from '../detectors/isolation-forest.js';
+import { LODA, LODA_PARAMS } from '../detectors/loda.js';
 import { MCD, MCD_PARAMS } from '../detectors/mcd.js';
 import { PCA, PCA_PARAMS } from '../detectors/pca.js';
 
@@ -39,6 +43,50 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
     specs: ISOLATION_FOREST_PARAMS,
     create: (p) => new IsolationForest(p),
     load: (doc) => IsolationForest.fromJSON(doc),
+  },
+  {
+    name: 'hbos',
+    title: 'Histogram-based outlier score',
+    summary: 'Sum over features of −log histogram density: very fast, per-feature explanations, blind to interactions.',
+    reference: 'Goldstein & Dengel, "Histogram-based Outlier Score (HBOS)", KI 2012',
+    explainable: true,
+    randomized: false,
+    specs: HBOS_PARAMS,
+    create: (p) => new HBOS(p),
+    load: (doc) => HBOS.fromJSON(doc),
+  },
+  {
+    name: 'ecod',
+    title: 'ECOD (empirical CDF tails)',
+    summary: 'Sum over features of the more extreme empirical tail probability: parameter-free, fast, explainable.',
+    reference: 'Li, Zhao, Hu, Botta, Ionescu & Chen, "ECOD: Unsupervised Outlier Detection Using Empirical Cumulative Distribution Functions", TKDE 2022',
+    explainable: true,
+    randomized: false,
+    specs: ECOD_PARAMS,
+    create: (p) => new ECOD(p),
+    load: (doc) => ECOD.fromJSON(doc),
+  },
+  {
+    name: 'copod',
+    title: 'COPOD (empirical copula)',
+    summary: 'Copula-based tail probabilities with skewness correction: parameter-free, fast, explainable.',
+    reference: 'Li, Zhao, Botta, Ionescu & Hu, "COPOD: Copula-Based Outlier Detection", ICDM 2020',
+    explainable: true,
+    randomized: false,
+    specs: COPOD_PARAMS,
+    create: (p) => new COPOD(p),
+    load: (doc) => COPOD.fromJSON(doc),
+  },
+  {
+    name: 'loda',
+    title: 'LODA (random projection histograms)',
+    summary: 'Average −log density over sparse random 1-D projections: light, sees feature interactions.',
+    reference: 'Pevný, "Loda: Lightweight on-line detector of anomalies", Machine Learning 2016',
+    explainable: false,
+    randomized: true,
+    specs: LODA_PARAMS,
+    create: (p) => new LODA(p),
+    load: (doc) => LODA.fromJSON(doc),
   },
   {
     name: 'pca',
