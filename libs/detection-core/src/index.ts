@@ -31,6 +31,11 @@ export {
 export { canonicalJson, encodeArray, decodeArray, type BinaryArray } from './model/encoding.js';
 export { sha256Hex } from './model/sha256.js';
 export { IsolationForest, ISOLATION_FOREST_PARAMS, type IsolationForestParams } from './detectors/isolation-forest.js';
+export {
+  ExtendedIsolationForest,
+  EXTENDED_ISOLATION_FOREST_PARAMS,
+  type ExtendedIsolationForestParams,
+} from './detectors/extended-isolation-forest.js';
 export { HBOS, HBOS_PARAMS, type HBOSParams } from './detectors/hbos.js';
 export { ECOD, ECOD_PARAMS, type ECODParams } from './detectors/ecod.js';
 export { COPOD, COPOD_PARAMS, type COPODParams } from './detectors/copod.js';

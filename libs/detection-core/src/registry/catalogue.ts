@@ -3,6 +3,10 @@ import { DetectionError, DetectionErrorCode } from '../core/errors.js';
 import { toJsonSchema, type ParamSpecs } from '../core/params.js';
 import { COPOD, COPOD_PARAMS } from '../detectors/copod.js';
 import { ECOD, ECOD_PARAMS } from '../detectors/ecod.js';
+import {
+  EXTENDED_ISOLATION_FOREST_PARAMS,
+  ExtendedIsolationForest,
+} from '../detectors/extended-isolation-forest.js';
 import { HBOS, HBOS_PARAMS } from '../detectors/hbos.js';
 import { ISOLATION_FOREST_PARAMS, IsolationForest } from '../detectors/isolation-forest.js';
 import { LODA, LODA_PARAMS } from '../detectors/loda.js';
@@ -43,6 +47,17 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
     specs: ISOLATION_FOREST_PARAMS,
     create: (p) => new IsolationForest(p),
     load: (doc) => IsolationForest.fromJSON(doc),
+  },
+  {
+    name: 'eif',
+    title: 'Extended isolation forest',
+    summary: 'Isolation with random hyperplanes instead of axis-parallel cuts: no axis artefacts; scale-dependent, so consider scaling: standard.',
+    reference: 'Hariri, Carrasco Kind & Brunner, "Extended Isolation Forest", IEEE TKDE 2021',
+    explainable: false,
+    randomized: true,
+    specs: EXTENDED_ISOLATION_FOREST_PARAMS,
+    create: (p) => new ExtendedIsolationForest(p),
+    load: (doc) => ExtendedIsolationForest.fromJSON(doc),
   },
   {
     name: 'hbos',
