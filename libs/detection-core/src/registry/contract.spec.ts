@@ -3,7 +3,7 @@ import { blobs } from '../../test/helpers.js';
 import { DetectionErrorCode } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import { rocAuc } from '../metrics/metrics.js';
-import type { ModelDocument } from '../model/model-document.js';
+import { seal, type ModelDocument } from '../model/model-document.js';
 import { PROBABILITY_METHODS } from '../threshold/threshold.js';
 import { ALGORITHM_NAMES, createDetector, describeAlgorithm, listAlgorithms, loadDetector } from './registry.js';
 
@@ -74,6 +74,16 @@ describe('every detector', () => {
       expect(tamper((d) => (d.formatVersion = 2 as 1))).toThrow(/version 2 is not supported/);
       expect(tamper((d) => (d.state = {}))).toThrow(invalid);
       expect(() => loadDetector('not a document')).toThrow(invalid);
+    });
+
+    it('refuses a sealed document whose state does not fit its parameters', () => {
+      const { sha256: _, ...content } = fitted.toJSON();
+      expect(() => loadDetector(seal({ ...content, state: {} }))).toThrow(
+        expect.objectContaining({ code: DetectionErrorCode.InvalidModel }),
+      );
+      expect(() => loadDetector(seal({ ...content, featureNames: ['only-one'] }))).toThrow(
+        expect.objectContaining({ code: DetectionErrorCode.InvalidModel }),
+      );
     });
 
     it('rejects NaN by default and imputes it when asked', () => {

@@ -104,7 +104,8 @@ function otsu(s: Float64Array): number {
  *   Outlier Scores" (SDM 2011): p = max(0, erf((s − μ) / (σ √2))) with μ, σ of the training
  *   scores — a score at or below the training mean is 0, far above it tends to 1;
  * - `linear`: (s − min) / (max − min) over the training scores, clipped to [0, 1] (PyOD's default);
- * - `rank`: the share of training scores strictly below s (1 minus a conformal p-value).
+ * - `rank`: the share of training scores strictly below s (1 minus a conformal p-value), read
+ *   off the 1001 training-score percentiles kept in the model, so to within 0.001.
  */
 export type ProbabilityMethod = 'unify' | 'linear' | 'rank';
 
