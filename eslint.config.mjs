@@ -24,7 +24,13 @@ const PLATFORM_PACKAGES = [
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '**/.nx/**', '**/test-output/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/coverage/**',
+      '**/.nx/**',
+      '**/test-output/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -84,12 +90,25 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'worker_threads', 'http', 'https', 'net', 'crypto'],
+              group: [
+                'node:*',
+                'fs',
+                'fs/*',
+                'path',
+                'os',
+                'child_process',
+                'worker_threads',
+                'http',
+                'https',
+                'net',
+                'crypto',
+              ],
               message: 'detection-core is pure computation: no Node built-ins or I/O.',
             },
             {
               group: PLATFORM_PACKAGES,
-              message: 'detection-core may not import frameworks, databases, network or telemetry SDKs.',
+              message:
+                'detection-core may not import frameworks, databases, network or telemetry SDKs.',
             },
           ],
         },
@@ -99,7 +118,10 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: globals.node,
+    },
   },
   prettier,
 );

@@ -78,11 +78,27 @@ if (existsSync(cover)) {
   const sample = X.selectRows(new Random(1).sample(X.rows, 256));
   // The first fits warm the JIT up; time the rest.
   for (let s = 0; s < 5; s++) new IsolationForest({ seed: 100 + s }).fit(sample);
-  const grow = stats(Array.from({ length: runs }, (_, s) => timeMs(() => new IsolationForest({ seed: s }).fit(sample))));
-  rows.push(['grow 100 trees (ψ = 256, rows of cover)', `${grow.min.toFixed(1)} ms`, `${grow.median.toFixed(1)} ms`, '']);
+  const grow = stats(
+    Array.from({ length: runs }, (_, s) =>
+      timeMs(() => new IsolationForest({ seed: s }).fit(sample)),
+    ),
+  );
+  rows.push([
+    'grow 100 trees (ψ = 256, rows of cover)',
+    `${grow.min.toFixed(1)} ms`,
+    `${grow.median.toFixed(1)} ms`,
+    '',
+  ]);
   const forest = new IsolationForest({ seed: 0 }).fit(X);
-  const fit = stats(Array.from({ length: 3 }, (_, s) => timeMs(() => new IsolationForest({ seed: s }).fit(X))));
-  rows.push([`fit on cover (${X.rows} × ${X.cols}), incl. scoring the training rows`, `${fit.min.toFixed(0)} ms`, `${fit.median.toFixed(0)} ms`, '']);
+  const fit = stats(
+    Array.from({ length: 3 }, (_, s) => timeMs(() => new IsolationForest({ seed: s }).fit(X))),
+  );
+  rows.push([
+    `fit on cover (${X.rows} × ${X.cols}), incl. scoring the training rows`,
+    `${fit.min.toFixed(0)} ms`,
+    `${fit.median.toFixed(0)} ms`,
+    '',
+  ]);
   const score = stats(Array.from({ length: runs }, () => timeMs(() => forest.score(X))));
   rows.push([
     `score cover (${X.rows} rows)`,
@@ -94,12 +110,21 @@ if (existsSync(cover)) {
   process.stderr.write(`no ${cover}: pass --data DIR with cover.csv for the real-data rows\n`);
 }
 
-const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', 'million'], {
-  encoding: 'utf8',
-  maxBuffer: 1 << 20,
-});
+const child = spawnSync(
+  process.execPath,
+  [...process.execArgv, fileURLToPath(import.meta.url), '--child', 'million'],
+  {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  },
+);
 if (child.status !== 0) throw new Error(`1M child failed: ${child.stderr}`);
-const m = JSON.parse(child.stdout) as { fitMs: number; scoreMs: number; maxRssMb: number; auc: number };
+const m = JSON.parse(child.stdout) as {
+  fitMs: number;
+  scoreMs: number;
+  maxRssMb: number;
+  auc: number;
+};
 rows.push([
   'fit + score 1,000,000 × 16 (synthetic, as sklearn_scaling.py)',
   '',
@@ -108,7 +133,9 @@ rows.push([
 ]);
 
 const out = (s = ''): void => void process.stdout.write(`${s}\n`);
-out(`isolation forest speed — detection-core ${LIBRARY_VERSION}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, single thread`);
+out(
+  `isolation forest speed — detection-core ${LIBRARY_VERSION}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, single thread`,
+);
 out();
 out('| measurement | min | median | throughput |');
 out('|---|---:|---:|---|');
@@ -120,7 +147,20 @@ if (values.sklearn) {
   out('\nscikit-learn, same machine, back to back:');
   execFileSync(
     '/usr/bin/python3',
-    [reference, values.data, '--only', 'cover', '--algos', 'iforest', '--seeds', '3', '--out-csv', join(dir, 'r.csv'), '--out-md', join(dir, 'r.md')],
+    [
+      reference,
+      values.data,
+      '--only',
+      'cover',
+      '--algos',
+      'iforest',
+      '--seeds',
+      '3',
+      '--out-csv',
+      join(dir, 'r.csv'),
+      '--out-md',
+      join(dir, 'r.md'),
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
 }

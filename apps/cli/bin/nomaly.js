@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const main = new URL('../dist/main.js', import.meta.url);
 if (!existsSync(main)) {
-  process.stderr.write('nomaly: the CLI is not built yet; run `npm install` (or `npx nx build cli`) at the repository root\n');
+  process.stderr.write(
+    'nomaly: the CLI is not built yet; run `npm install` (or `npx nx build cli`) at the repository root\n',
+  );
   process.exit(1);
 }
 await import(main.href);

@@ -32,7 +32,10 @@ export interface ReadOptions {
  * non-numeric value (with the `--exclude` that would skip its column), a non-finite number, a
  * label that is not 0/1. Missing cells become NaN; the detector's missing-value policy decides.
  */
-export async function readNumericCsv(path: string, options: ReadOptions = {}): Promise<NumericTable> {
+export async function readNumericCsv(
+  path: string,
+  options: ReadOptions = {},
+): Promise<NumericTable> {
   const file = basename(path);
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat === undefined) throw usageError(`cannot read ${path}: no such file`);
@@ -48,7 +51,10 @@ export async function readNumericCsv(path: string, options: ReadOptions = {}): P
   let labels = new Uint8Array(1 << 12);
   let rows = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const item of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
       const { record, info } = item;
       if (header === undefined) {
         header = record;
@@ -87,7 +93,12 @@ export async function readNumericCsv(path: string, options: ReadOptions = {}): P
   if (header === undefined) throw new CliError(`${file} is empty: it needs a header line and rows`);
   if (rows === 0) throw new CliError(`${file} has a header but no data rows`);
   const d = featureIdx.length;
-  const X = new Matrix(data.slice(0, rows * d), rows, d, featureIdx.map((c) => header[c]!));
+  const X = new Matrix(
+    data.slice(0, rows * d),
+    rows,
+    d,
+    featureIdx.map((c) => header[c]!),
+  );
   return {
     X,
     lines: lines.slice(0, rows),
@@ -103,19 +114,25 @@ function selectColumns(
   const seen = new Set<string>();
   header.forEach((name, c) => {
     if (name === '') throw new CliError(`${file}:1: column ${c + 1} has no name in the header`);
-    if (seen.has(name)) throw new CliError(`${file}:1: column name '${name}' appears twice in the header`);
+    if (seen.has(name))
+      throw new CliError(`${file}:1: column name '${name}' appears twice in the header`);
     seen.add(name);
   });
   const exclude = new Set(options.exclude ?? []);
   for (const name of exclude) {
     if (!seen.has(name)) {
-      throw usageError(`--exclude ${name}: ${file} has no such column (columns: ${header.join(', ')})`);
+      throw usageError(
+        `--exclude ${name}: ${file} has no such column (columns: ${header.join(', ')})`,
+      );
     }
   }
   const labelName = options.labelColumn;
-  const labelIdx = labelName === undefined || exclude.has(labelName) ? -1 : header.indexOf(labelName);
+  const labelIdx =
+    labelName === undefined || exclude.has(labelName) ? -1 : header.indexOf(labelName);
   if (options.requireLabels === true && labelIdx < 0) {
-    throw new CliError(`${file} has no '${labelName ?? 'label'}' column; benchmarks need labels (1 = anomaly)`);
+    throw new CliError(
+      `${file} has no '${labelName ?? 'label'}' column; benchmarks need labels (1 = anomaly)`,
+    );
   }
   const featureIdx = header.flatMap((name, c) => (c === labelIdx || exclude.has(name) ? [] : [c]));
   if (featureIdx.length === 0) throw new CliError(`${file} has no feature columns left`);
@@ -132,7 +149,9 @@ function parseCell(text: string, file: string, line: number, column: string, c: 
         `only numeric columns can be features — leave it out with --exclude ${column}`,
     );
   }
-  throw new CliError(`${file}:${line}: column '${column}' (${c + 1}) has the non-finite value '${truncate(text)}'`);
+  throw new CliError(
+    `${file}:${line}: column '${column}' (${c + 1}) has the non-finite value '${truncate(text)}'`,
+  );
 }
 
 function describeCsvError(e: CsvError): string {

@@ -23,13 +23,16 @@ export function detectorFromOptions(opts: {
     throw usageError(`--algorithm is required; one of ${ALGORITHM_NAMES.join(', ')}`);
   }
   if (!ALGORITHM_NAMES.includes(algorithm)) {
-    throw usageError(`--algorithm ${algorithm}: unknown algorithm; known algorithms: ${ALGORITHM_NAMES.join(', ')}`);
+    throw usageError(
+      `--algorithm ${algorithm}: unknown algorithm; known algorithms: ${ALGORITHM_NAMES.join(', ')}`,
+    );
   }
   const params: Record<string, unknown> = {};
   try {
     for (const p of opts.params) {
       const eq = p.indexOf('=');
-      if (eq <= 0) throw usageError(`--param ${p}: expected key=value, e.g. --param nEstimators=200`);
+      if (eq <= 0)
+        throw usageError(`--param ${p}: expected key=value, e.g. --param nEstimators=200`);
       params[p.slice(0, eq)] = parseParam(algorithm, p.slice(0, eq), p.slice(eq + 1));
     }
     if (opts.seed !== undefined) {

@@ -62,7 +62,8 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     process.stderr.write(`nomaly: ${describe(e)}\n`);
-    process.exitCode = e instanceof CliError ? e.exitCode : isUsage(e) ? ExitCode.Usage : ExitCode.Failure;
+    process.exitCode =
+      e instanceof CliError ? e.exitCode : isUsage(e) ? ExitCode.Usage : ExitCode.Failure;
   },
 );
 

@@ -15,7 +15,11 @@ export interface CliRun {
 
 /** Runs the built `nomaly` command (the same launcher `npx nomaly` uses). */
 export function runCli(args: string[], cwd?: string): CliRun {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    cwd,
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -28,7 +32,10 @@ export function tempDir(): string {
  * Writes a seeded CSV: `rows` rows of `d` Gaussian features `f0…`, a share of them shifted far
  * away and marked in a `label` column.
  */
-export function writeLabelledCsv(path: string, opts: { rows: number; d: number; seed: number }): void {
+export function writeLabelledCsv(
+  path: string,
+  opts: { rows: number; d: number; seed: number },
+): void {
   const rng = new Random(opts.seed);
   const header = [...Array.from({ length: opts.d }, (_, j) => `f${j}`), 'label'];
   const lines = [header.join(',')];

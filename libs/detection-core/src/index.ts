@@ -10,8 +10,18 @@ export {
   type Explanation,
 } from './core/detector.js';
 export { LIBRARY_VERSION } from './core/version.js';
-export { Scaler, SCALING_METHODS, type ScalingMethod, type ScalerState } from './preprocessing/scaler.js';
-export { Imputer, MISSING_POLICIES, type MissingPolicy, type ImputerState } from './preprocessing/imputer.js';
+export {
+  Scaler,
+  SCALING_METHODS,
+  type ScalingMethod,
+  type ScalerState,
+} from './preprocessing/scaler.js';
+export {
+  Imputer,
+  MISSING_POLICIES,
+  type MissingPolicy,
+  type ImputerState,
+} from './preprocessing/imputer.js';
 export {
   fitThreshold,
   toProbability,
@@ -30,7 +40,11 @@ export {
 } from './model/model-document.js';
 export { canonicalJson, encodeArray, decodeArray, type BinaryArray } from './model/encoding.js';
 export { sha256Hex } from './model/sha256.js';
-export { IsolationForest, ISOLATION_FOREST_PARAMS, type IsolationForestParams } from './detectors/isolation-forest.js';
+export {
+  IsolationForest,
+  ISOLATION_FOREST_PARAMS,
+  type IsolationForestParams,
+} from './detectors/isolation-forest.js';
 export {
   ExtendedIsolationForest,
   EXTENDED_ISOLATION_FOREST_PARAMS,
@@ -42,7 +56,14 @@ export { COPOD, COPOD_PARAMS, type COPODParams } from './detectors/copod.js';
 export { LODA, LODA_PARAMS, type LODAParams } from './detectors/loda.js';
 export { PCA, PCA_PARAMS, type PCAParams } from './detectors/pca.js';
 export { MCD, MCD_PARAMS, type MCDParams } from './detectors/mcd.js';
-export { Ensemble, ENSEMBLE_PARAMS, AUTO_MEMBERS, type EnsembleParams, type EnsembleMember, type Combination } from './detectors/ensemble.js';
+export {
+  Ensemble,
+  ENSEMBLE_PARAMS,
+  AUTO_MEMBERS,
+  type EnsembleParams,
+  type EnsembleMember,
+  type Combination,
+} from './detectors/ensemble.js';
 export {
   ALGORITHM_NAMES,
   createDetector,

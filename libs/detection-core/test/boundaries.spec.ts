@@ -25,17 +25,27 @@ describe('detection-core boundaries', () => {
   }
 
   it.each([
-    ['@nestjs/common', "import { Injectable } from '@nestjs/common';\nexport const x = Injectable;\n"],
+    [
+      '@nestjs/common',
+      "import { Injectable } from '@nestjs/common';\nexport const x = Injectable;\n",
+    ],
     ['typeorm', "import { DataSource } from 'typeorm';\nexport const x = DataSource;\n"],
     ['ioredis', "import Redis from 'ioredis';\nexport const x = Redis;\n"],
     ['@grpc/grpc-js', "import * as grpc from '@grpc/grpc-js';\nexport const x = grpc;\n"],
     ['opossum', "import CircuitBreaker from 'opossum';\nexport const x = CircuitBreaker;\n"],
     ['prom-client', "import { Counter } from 'prom-client';\nexport const x = Counter;\n"],
-    ['@opentelemetry/sdk-node', "import { NodeSDK } from '@opentelemetry/sdk-node';\nexport const x = NodeSDK;\n"],
+    [
+      '@opentelemetry/sdk-node',
+      "import { NodeSDK } from '@opentelemetry/sdk-node';\nexport const x = NodeSDK;\n",
+    ],
     ['node:fs', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n"],
   ])('refuses an import of %s in the core', async (pkg, code) => {
     const messages = await lint('libs/detection-core/src/detectors/boundary-probe.ts', code);
-    expect(messages.some((m) => m.includes(pkg) && /no-restricted-imports|enforce-module-boundaries/.test(m))).toBe(true);
+    expect(
+      messages.some(
+        (m) => m.includes(pkg) && /no-restricted-imports|enforce-module-boundaries/.test(m),
+      ),
+    ).toBe(true);
   });
 
   it('refuses an import of an app from the core (Nx tag constraints)', async () => {
@@ -66,7 +76,11 @@ describe('detection-core boundaries', () => {
       'libs/detection-core/src/detectors/boundary-probe.ts',
       'export function f(a: number[]): number[] {\n  void Promise.resolve(1);\n  Promise.resolve(2);\n  return a.sort();\n}\n',
     );
-    expect(messages.some((m) => m.startsWith('@typescript-eslint/no-floating-promises'))).toBe(true);
-    expect(messages.some((m) => m.startsWith('@typescript-eslint/require-array-sort-compare'))).toBe(true);
+    expect(messages.some((m) => m.startsWith('@typescript-eslint/no-floating-promises'))).toBe(
+      true,
+    );
+    expect(
+      messages.some((m) => m.startsWith('@typescript-eslint/require-array-sort-compare')),
+    ).toBe(true);
   });
 });

@@ -17,7 +17,9 @@ export function blobs(opts: {
   const { inliers, outliers, d, seed } = opts;
   const rng = new Random(seed);
   const k = opts.centers ?? 3;
-  const centers = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.between(-4, 4)));
+  const centers = Array.from({ length: k }, () =>
+    Array.from({ length: d }, () => rng.between(-4, 4)),
+  );
   const n = inliers + outliers;
   const data = new Float64Array(n * d);
   const y = new Uint8Array(n);
@@ -54,7 +56,8 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-12): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), floor));
+  for (let i = 0; i < a.length; i++)
+    m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), floor));
   return m;
 }
 
@@ -65,8 +68,13 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1
  */
 export function sharedDir(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [process.env['NOMALY_SHARED_DIR'], join(here, '..', '..', '..', '..', 'shared')];
-  const found = candidates.find((c) => c !== undefined && c !== '' && existsSync(join(c, 'datasets')));
+  const candidates = [
+    process.env['NOMALY_SHARED_DIR'],
+    join(here, '..', '..', '..', '..', 'shared'),
+  ];
+  const found = candidates.find(
+    (c) => c !== undefined && c !== '' && existsSync(join(c, 'datasets')),
+  );
   if (found === undefined && process.env['NOMALY_REQUIRE_SHARED'] === '1') {
     throw new Error(
       `NOMALY_REQUIRE_SHARED=1 but no shared folder with datasets/ was found (tried ${candidates.filter(Boolean).join(', ')})`,

@@ -11,7 +11,9 @@ import { loadLabelledCsv, readCsvRecords, sharedDir } from './helpers.js';
  */
 const shared = sharedDir();
 if (shared === undefined) {
-  console.warn('reference suite: ../shared/datasets not found (set NOMALY_SHARED_DIR); comparisons with scikit-learn not run');
+  console.warn(
+    'reference suite: ../shared/datasets not found (set NOMALY_SHARED_DIR); comparisons with scikit-learn not run',
+  );
 }
 
 interface ReferenceRow {
@@ -31,7 +33,10 @@ function referenceRows(): ReferenceRow[] {
 }
 
 describe.skipIf(shared === undefined)('quality against scikit-learn (shared data sets)', () => {
-  const datasets = shared === undefined ? [] : readdirSync(join(shared, 'datasets')).filter((f) => f.endsWith('.csv'));
+  const datasets =
+    shared === undefined
+      ? []
+      : readdirSync(join(shared, 'datasets')).filter((f) => f.endsWith('.csv'));
   const reference = shared === undefined ? [] : referenceRows();
   const ref = (dataset: string, algorithm: string): ReferenceRow => {
     const r = reference.find((x) => x.dataset === dataset && x.algorithm === algorithm);
@@ -47,12 +52,14 @@ describe.skipIf(shared === undefined)('quality against scikit-learn (shared data
       const name = file.slice(0, -4);
       const { X, y } = loadLabelledCsv(join(shared!, 'datasets', file));
       let sum = 0;
-      for (let seed = 0; seed < 5; seed++) sum += rocAuc(y, new IsolationForest({ seed }).fit(X).trainingScores);
+      for (let seed = 0; seed < 5; seed++)
+        sum += rocAuc(y, new IsolationForest({ seed }).fit(X).trainingScores);
       const auc = sum / 5;
       const r = ref(name, 'iforest');
       ours.push(auc);
       theirs.push(r.roc_auc);
-      if (auc < r.roc_auc - 2 * r.roc_auc_std) below.push(`${name}: ${auc.toFixed(4)} < ${r.roc_auc} − 2·${r.roc_auc_std}`);
+      if (auc < r.roc_auc - 2 * r.roc_auc_std)
+        below.push(`${name}: ${auc.toFixed(4)} < ${r.roc_auc} − 2·${r.roc_auc_std}`);
     }
     expect(datasets.length).toBe(15);
     expect(below).toEqual([]);

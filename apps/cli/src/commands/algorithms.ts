@@ -13,7 +13,8 @@ export function algorithms(argv: string[]): void {
     allowPositionals: true,
     options: { json: { type: 'boolean', default: false } },
   });
-  if (positionals.length > 0) throw usageError(`algorithms takes no arguments\n\n${ALGORITHMS_HELP}`);
+  if (positionals.length > 0)
+    throw usageError(`algorithms takes no arguments\n\n${ALGORITHMS_HELP}`);
   const list = listAlgorithms();
   if (values.json) {
     process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
@@ -24,6 +25,8 @@ export function algorithms(argv: string[]): void {
     const params = Object.entries(props)
       .map(([k, v]) => `${k}=${JSON.stringify(v.default)}`)
       .join(' ');
-    process.stdout.write(`${a.name.padEnd(9)} ${a.title}${a.explainable ? ' (explains)' : ''}\n          ${a.reference}\n          ${params}\n`);
+    process.stdout.write(
+      `${a.name.padEnd(9)} ${a.title}${a.explainable ? ' (explains)' : ''}\n          ${a.reference}\n          ${params}\n`,
+    );
   }
 }

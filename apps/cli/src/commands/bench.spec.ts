@@ -24,7 +24,16 @@ describe('nomaly bench', () => {
     ]);
     for (const x of results) {
       expect(Object.keys(x).sort()).toEqual(
-        ['algorithm', 'averagePrecision', 'dataset', 'features', 'fitSeconds', 'rocAuc', 'rows', 'scoreSeconds'].sort(),
+        [
+          'algorithm',
+          'averagePrecision',
+          'dataset',
+          'features',
+          'fitSeconds',
+          'rocAuc',
+          'rows',
+          'scoreSeconds',
+        ].sort(),
       );
       expect(x['rocAuc']).toBeGreaterThan(0.9);
       expect(x['fitSeconds']).toBeGreaterThan(0);
@@ -36,7 +45,9 @@ describe('nomaly bench', () => {
     const r = runCli(['bench', '--datasets', datasets, '--algorithms', 'iforest']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/machine: \d+ × .*; node v\d+/);
-    expect(r.stdout).toContain('| dataset | rows | d | algorithm | ROC-AUC | AP | fit s | score s | score rows/s |');
+    expect(r.stdout).toContain(
+      '| dataset | rows | d | algorithm | ROC-AUC | AP | fit s | score s | score rows/s |',
+    );
     expect(r.stdout).toMatch(/\| small \| 300 \| 3 \| iforest \| 1\.0000 \|/);
   });
 
@@ -60,6 +71,8 @@ describe('nomaly algorithms', () => {
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as { name: string; parameters: { properties: object } }[];
     expect(list.map((a) => a.name)).toContain('iforest');
-    expect(list.find((a) => a.name === 'iforest')!.parameters.properties).toHaveProperty('nEstimators');
+    expect(list.find((a) => a.name === 'iforest')!.parameters.properties).toHaveProperty(
+      'nEstimators',
+    );
   });
 });

@@ -50,21 +50,29 @@ export async function bench(argv: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
     },
   });
-  if (positionals.length > 0) throw usageError(`bench takes no positional arguments\n\n${BENCH_HELP}`);
+  if (positionals.length > 0)
+    throw usageError(`bench takes no positional arguments\n\n${BENCH_HELP}`);
   const dir = resolve(values.datasets ?? process.env['NOMALY_DATASETS'] ?? '../shared/datasets');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw usageError(`--datasets ${dir}: no such folder; pass --datasets DIR with CSV files that have a label column`);
+    throw usageError(
+      `--datasets ${dir}: no such folder; pass --datasets DIR with CSV files that have a label column`,
+    );
   }
-  const algorithms = (values.algorithms ?? ALGORITHM_NAMES.filter((a) => a !== 'ensemble').join(','))
+  const algorithms = (
+    values.algorithms ?? ALGORITHM_NAMES.filter((a) => a !== 'ensemble').join(',')
+  )
     .split(',')
     .filter((a) => a !== '');
   for (const a of algorithms) {
     if (!ALGORITHM_NAMES.includes(a)) {
-      throw usageError(`--algorithms: unknown algorithm '${a}'; known algorithms: ${ALGORITHM_NAMES.join(', ')}`);
+      throw usageError(
+        `--algorithms: unknown algorithm '${a}'; known algorithms: ${ALGORITHM_NAMES.join(', ')}`,
+      );
     }
   }
   const seed = Number(values.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw usageError(`--seed must be a non-negative integer, got ${values.seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw usageError(`--seed must be a non-negative integer, got ${values.seed}`);
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.csv'))
     .map((f) => join(dir, f))

@@ -59,9 +59,13 @@ export function demo(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { rows: { type: 'string', default: '20000' }, dir: { type: 'string', default: '.nomaly' } },
+    options: {
+      rows: { type: 'string', default: '20000' },
+      dir: { type: 'string', default: '.nomaly' },
+    },
   });
-  if (positionals.length > 0) throw usageError(`demo takes no positional arguments\n\n${DEMO_HELP}`);
+  if (positionals.length > 0)
+    throw usageError(`demo takes no positional arguments\n\n${DEMO_HELP}`);
   const rows = Number(values.rows);
   if (!Number.isInteger(rows) || rows < 100 || rows > 5_000_000) {
     throw usageError(`--rows must be an integer between 100 and 5000000, got ${values.rows}`);
@@ -71,36 +75,56 @@ export function demo(argv: string[]): void {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'demo.csv');
   const lines = [[...FEATURES, 'label'].join(',')];
-  for (let i = 0; i < X.rows; i++) lines.push([...Array.from(X.row(i), (v) => v.toFixed(4)), y[i]].join(','));
+  for (let i = 0; i < X.rows; i++)
+    lines.push([...Array.from(X.row(i), (v) => v.toFixed(4)), y[i]].join(','));
   writeFileSync(file, `${lines.join('\n')}\n`);
   const out = (s = ''): void => void process.stdout.write(`${s}\n`);
-  out(`Nomaly demo: ${X.rows.toLocaleString('en')} sensor readings × ${X.cols} features, ${y.reduce((a, b) => a + b, 0)} planted anomalies`);
+  out(
+    `Nomaly demo: ${X.rows.toLocaleString('en')} sensor readings × ${X.cols} features, ${y.reduce((a, b) => a + b, 0)} planted anomalies`,
+  );
   out(`data written to ${file}\n`);
   out('| algorithm | ROC-AUC | AP | fit s |');
   out('|---|---:|---:|---:|');
-  const candidates = ['iforest', 'hbos', 'ecod', 'copod', 'knn', 'lof', 'pca', 'mcd', 'auto'].filter((a) =>
-    ALGORITHM_NAMES.includes(a),
-  );
+  const candidates = [
+    'iforest',
+    'hbos',
+    'ecod',
+    'copod',
+    'knn',
+    'lof',
+    'pca',
+    'mcd',
+    'auto',
+  ].filter((a) => ALGORITHM_NAMES.includes(a));
   for (const name of candidates) {
     const t0 = performance.now();
     const det = createDetector(name, { contamination: 0.01 }).fit(X);
     const seconds = (performance.now() - t0) / 1000;
-    out(`| ${name} | ${rocAuc(y, det.trainingScores).toFixed(4)} | ${averagePrecision(y, det.trainingScores).toFixed(4)} | ${seconds.toFixed(3)} |`);
+    out(
+      `| ${name} | ${rocAuc(y, det.trainingScores).toFixed(4)} | ${averagePrecision(y, det.trainingScores).toFixed(4)} | ${seconds.toFixed(3)} |`,
+    );
   }
 
   const forest = createDetector('iforest', { contamination: 0.01 }).fit(X);
   const explanation = forest.explain(X);
-  const order = Array.from(explanation.scores.keys()).sort((a, b) => explanation.scores[b]! - explanation.scores[a]!);
+  const order = Array.from(explanation.scores.keys()).sort(
+    (a, b) => explanation.scores[b]! - explanation.scores[a]!,
+  );
   out('\nTop 10 anomalies by isolation forest, with the features that isolated them:');
   for (const i of order.slice(0, 10)) {
-    const shares = FEATURES.map((f, j) => ({ f, v: explanation.contributions[i * X.cols + j]! })).sort(
-      (a, b) => b.v - a.v,
-    );
+    const shares = FEATURES.map((f, j) => ({
+      f,
+      v: explanation.contributions[i * X.cols + j]!,
+    })).sort((a, b) => b.v - a.v);
     const top = shares
       .slice(0, 2)
-      .map((s) => `${s.f} ${(100 * s.v).toFixed(0)}% (=${X.get(i, FEATURES.indexOf(s.f)).toFixed(2)})`)
+      .map(
+        (s) => `${s.f} ${(100 * s.v).toFixed(0)}% (=${X.get(i, FEATURES.indexOf(s.f)).toFixed(2)})`,
+      )
       .join(', ');
-    out(`  row ${String(i + 1).padStart(6)}  score ${explanation.scores[i]!.toFixed(3)}  ${top}  [${kinds[i] || 'not planted'}]`);
+    out(
+      `  row ${String(i + 1).padStart(6)}  score ${explanation.scores[i]!.toFixed(3)}  ${top}  [${kinds[i] || 'not planted'}]`,
+    );
   }
   out(`\nNext: npx nomaly detect ${file} --algorithm auto --output scores.csv`);
 }

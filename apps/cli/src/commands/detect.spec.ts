@@ -27,10 +27,32 @@ describe('nomaly detect', () => {
   });
 
   it('labels the contamination share and repeats itself for the same seed', () => {
-    const a = runCli(['detect', data, '-a', 'iforest', '--seed', '1', '--param', 'contamination=0.05']);
-    const b = runCli(['detect', data, '-a', 'iforest', '--seed', '1', '--param', 'contamination=0.05']);
+    const a = runCli([
+      'detect',
+      data,
+      '-a',
+      'iforest',
+      '--seed',
+      '1',
+      '--param',
+      'contamination=0.05',
+    ]);
+    const b = runCli([
+      'detect',
+      data,
+      '-a',
+      'iforest',
+      '--seed',
+      '1',
+      '--param',
+      'contamination=0.05',
+    ]);
     expect(a.stdout).toBe(b.stdout);
-    const flagged = a.stdout.trim().split('\n').slice(1).filter((l) => l.endsWith(',1')).length;
+    const flagged = a.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.endsWith(',1')).length;
     expect(flagged).toBe(20);
   });
 
@@ -64,7 +86,9 @@ describe('nomaly detect', () => {
     writeFileSync(missing, 'a,b\n1,2\n3,\n5,6\n');
     const r2 = runCli(['detect', missing, '-a', 'iforest']);
     expect(r2.code).toBe(1);
-    expect(r2.stderr).toContain("missing.csv:3: column 'b' is missing a value; impute with --param missing=median");
+    expect(r2.stderr).toContain(
+      "missing.csv:3: column 'b' is missing a value; impute with --param missing=median",
+    );
     const r3 = runCli(['detect', missing, '-a', 'iforest', '--param', 'missing=median']);
     expect(r3.code).toBe(0);
     expect(r3.stdout.trim().split('\n')).toHaveLength(4);
@@ -74,8 +98,14 @@ describe('nomaly detect', () => {
     const cases: [string[], RegExp][] = [
       [['detect', data], /--algorithm is required/],
       [['detect', data, '-a', 'forest'], /unknown algorithm; known algorithms: iforest/],
-      [['detect', data, '-a', 'iforest', '--param', 'nEstimators=-3'], /parameter 'nEstimators' of iforest must be an integer >= 1/],
-      [['detect', data, '-a', 'iforest', '--param', 'trees=3'], /unknown parameter 'trees' for iforest/],
+      [
+        ['detect', data, '-a', 'iforest', '--param', 'nEstimators=-3'],
+        /parameter 'nEstimators' of iforest must be an integer >= 1/,
+      ],
+      [
+        ['detect', data, '-a', 'iforest', '--param', 'trees=3'],
+        /unknown parameter 'trees' for iforest/,
+      ],
       [['detect', data, '-a', 'iforest', '--param', 'x'], /expected key=value/],
       [['detect', data, '-a', 'iforest', '--exclude', 'nope'], /has no such column/],
       [['detect', join(dir, 'absent.csv'), '-a', 'iforest'], /no such file/],

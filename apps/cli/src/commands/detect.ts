@@ -38,7 +38,12 @@ export async function detect(argv: string[]): Promise<void> {
   }
   const file = positionals[0]!;
   const warn = (m: string): void => void process.stderr.write(`${m}\n`);
-  const detector = detectorFromOptions({ algorithm: values.algorithm, params: values.param, seed: values.seed, warn });
+  const detector = detectorFromOptions({
+    algorithm: values.algorithm,
+    params: values.param,
+    seed: values.seed,
+    warn,
+  });
 
   const progress = new Progress();
   progress.update(`reading ${file}`);
@@ -47,8 +52,11 @@ export async function detect(argv: string[]): Promise<void> {
     labelColumn: 'label',
     onProgress: (rows) => progress.update(`reading ${file}: ${rows.toLocaleString('en')} rows`),
   });
-  if (table.labelColumn !== undefined) warn(`note: column '${table.labelColumn}' is a label, not a feature`);
-  progress.update(`fitting ${detector.algorithm} on ${table.X.rows.toLocaleString('en')} × ${table.X.cols}`);
+  if (table.labelColumn !== undefined)
+    warn(`note: column '${table.labelColumn}' is a label, not a feature`);
+  progress.update(
+    `fitting ${detector.algorithm} on ${table.X.rows.toLocaleString('en')} × ${table.X.cols}`,
+  );
   try {
     detector.fit(table.X);
   } catch (e) {
@@ -74,11 +82,17 @@ export async function detect(argv: string[]): Promise<void> {
   await writeLines(out, scores, t);
   if (values.output !== undefined) {
     const flagged = scores.filter((s) => s > t).length;
-    warn(`wrote ${scores.length} rows to ${values.output} (${flagged} labelled anomalous, threshold ${t})`);
+    warn(
+      `wrote ${scores.length} rows to ${values.output} (${flagged} labelled anomalous, threshold ${t})`,
+    );
   }
 }
 
-async function writeLines(out: NodeJS.WritableStream, scores: Float64Array, threshold: number): Promise<void> {
+async function writeLines(
+  out: NodeJS.WritableStream,
+  scores: Float64Array,
+  threshold: number,
+): Promise<void> {
   const CHUNK = 8192;
   const write = (text: string): Promise<void> =>
     new Promise((resolve, reject) => {

@@ -53,13 +53,15 @@ export const COMMON_PARAM_SPECS = {
   },
   missing: {
     type: 'string',
-    description: 'Missing values (NaN): reject with an error, or impute the training mean or median.',
+    description:
+      'Missing values (NaN): reject with an error, or impute the training mean or median.',
     default: 'reject',
     enum: MISSING_POLICIES,
   },
   scaling: {
     type: 'string',
-    description: 'Column scaling before the detector: none, standard (z-score), robust (median/IQR) or minmax.',
+    description:
+      'Column scaling before the detector: none, standard (z-score), robust (median/IQR) or minmax.',
     default: 'none',
     enum: SCALING_METHODS,
   },
@@ -69,7 +71,8 @@ export const COMMON_PARAM_SPECS = {
 export const SEED_PARAM_SPEC = {
   seed: {
     type: 'integer',
-    description: 'Seed of the random generator: the same seed and data give the same model and scores.',
+    description:
+      'Seed of the random generator: the same seed and data give the same model and scores.',
     default: 0,
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,
@@ -126,7 +129,11 @@ export abstract class Detector<P extends object = object> {
   private fitted: Fitted | undefined;
 
   protected constructor(algorithm: string, specs: ParamSpecs, params: object) {
-    this.params = resolveParams<P & CommonParams>(algorithm, { ...COMMON_PARAM_SPECS, ...specs }, params);
+    this.params = resolveParams<P & CommonParams>(
+      algorithm,
+      { ...COMMON_PARAM_SPECS, ...specs },
+      params,
+    );
   }
 
   /** Whether the detector can explain scores per feature (see {@link Detector.explain}). */
@@ -137,7 +144,10 @@ export abstract class Detector<P extends object = object> {
   /** Learns the detector on the training matrix; `featureNames` override the matrix's own names. */
   fit(X: MatrixInput, options: { featureNames?: readonly string[] } = {}): this {
     let M = checkMatrix(X, { arg: 'X', fn: 'fit', allowNaN: this.params.missing !== 'reject' });
-    check(M.rows >= 2, `Argument 'X' passed to 'fit' has ${M.rows} row; a detector needs at least 2`);
+    check(
+      M.rows >= 2,
+      `Argument 'X' passed to 'fit' has ${M.rows} row; a detector needs at least 2`,
+    );
     if (options.featureNames !== undefined) {
       M = new Matrix(M.data, M.rows, M.cols, options.featureNames);
     }
@@ -385,7 +395,9 @@ function assertFiniteScores(scores: Float64Array, fn: string): void {
   for (let i = 0; i < scores.length; i++) {
     if (!Number.isFinite(scores[i]!)) {
       // A non-finite score is a defect of the algorithm, never of the input (which is validated).
-      throw new Error(`internal error: ${fn} produced a non-finite score (${scores[i]}) at row ${i}`);
+      throw new Error(
+        `internal error: ${fn} produced a non-finite score (${scores[i]}) at row ${i}`,
+      );
     }
   }
 }

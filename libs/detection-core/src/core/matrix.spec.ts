@@ -35,10 +35,16 @@ describe(Matrix.name, () => {
   });
 
   it('rejects inconsistent shapes, ragged rows and non-numbers', () => {
-    expect(() => new Matrix(new Float64Array(5), 2, 3)).toThrow(/5 values but the shape 2 x 3 needs 6/);
+    expect(() => new Matrix(new Float64Array(5), 2, 3)).toThrow(
+      /5 values but the shape 2 x 3 needs 6/,
+    );
     expect(() => Matrix.fromRows([[1, 2], [3]])).toThrow(/Row 1 has 1 values but row 0 has 2/);
-    expect(() => Matrix.fromRows([[1, '2' as unknown as number]])).toThrow(/row 0, column 1 is string/);
-    expect(() => new Matrix(new Float64Array(2), 1, 2, ['x'])).toThrow(/2 columns but 1 feature names/);
+    expect(() => Matrix.fromRows([[1, '2' as unknown as number]])).toThrow(
+      /row 0, column 1 is string/,
+    );
+    expect(() => new Matrix(new Float64Array(2), 1, 2, ['x'])).toThrow(
+      /2 columns but 1 feature names/,
+    );
   });
 });
 
@@ -46,7 +52,13 @@ describe(checkMatrix.name, () => {
   const where = { arg: 'X', fn: 'score' };
 
   it('names the argument, function, row, column and feature of a bad value', () => {
-    const M = Matrix.fromRows([[1, 2], [3, Number.NEGATIVE_INFINITY]], ['x', 'y']);
+    const M = Matrix.fromRows(
+      [
+        [1, 2],
+        [3, Number.NEGATIVE_INFINITY],
+      ],
+      ['x', 'y'],
+    );
     expect(() => checkMatrix(M, where)).toThrow(
       "Argument 'X' passed to 'score' has -Infinity at row 1, column 1 ('y')",
     );
@@ -62,7 +74,9 @@ describe(checkMatrix.name, () => {
   });
 
   it('reports empty input and a wrong width', () => {
-    expect(() => checkMatrix([], where)).toThrow(expect.objectContaining({ code: DetectionErrorCode.EmptyInput }));
+    expect(() => checkMatrix([], where)).toThrow(
+      expect.objectContaining({ code: DetectionErrorCode.EmptyInput }),
+    );
     expect(() => checkMatrix([[1, 2]], { ...where, cols: 3 })).toThrow(
       expect.objectContaining({ code: DetectionErrorCode.ShapeMismatch }),
     );

@@ -3,7 +3,14 @@ import { coerceParam, resolveParams, toJsonSchema, type ParamSpecs } from './par
 
 const SPECS = {
   k: { type: 'integer', description: 'k', default: 5, minimum: 1 },
-  rate: { type: 'number', description: 'r', default: 0.1, exclusiveMinimum: 0, maximum: 0.5, keywords: ['auto'] },
+  rate: {
+    type: 'number',
+    description: 'r',
+    default: 0.1,
+    exclusiveMinimum: 0,
+    maximum: 0.5,
+    keywords: ['auto'],
+  },
   depth: { type: 'integer', description: 'd', default: null, minimum: 1, nullable: true },
   method: { type: 'string', description: 'm', default: 'a', enum: ['a', 'b'] },
   on: { type: 'boolean', description: 'o', default: false },
@@ -30,7 +37,9 @@ describe(resolveParams.name, () => {
     expect(() => resolveParams('algo', SPECS, { rate: 0.7 })).toThrow(
       "parameter 'rate' of algo must be a number > 0 and <= 0.5 or 'auto', got 0.7",
     );
-    expect(() => resolveParams('algo', SPECS, { method: 'c' })).toThrow("must be one of 'a', 'b', got 'c'");
+    expect(() => resolveParams('algo', SPECS, { method: 'c' })).toThrow(
+      "must be one of 'a', 'b', got 'c'",
+    );
     expect(() => resolveParams('algo', SPECS, { on: 'yes' })).toThrow('must be true or false');
     expect(() => resolveParams('algo', SPECS, { depth: Number.NaN })).toThrow(/depth/);
   });
@@ -42,16 +51,26 @@ describe(coerceParam.name, () => {
     expect(coerceParam('algo', SPECS, 'rate', 'auto')).toBe('auto');
     expect(coerceParam('algo', SPECS, 'depth', 'null')).toBeNull();
     expect(coerceParam('algo', SPECS, 'on', 'true')).toBe(true);
-    expect(() => coerceParam('algo', SPECS, 'k', 'seven')).toThrow("parameter 'k' of algo must be an integer");
+    expect(() => coerceParam('algo', SPECS, 'k', 'seven')).toThrow(
+      "parameter 'k' of algo must be an integer",
+    );
     expect(() => coerceParam('algo', SPECS, 'k', '')).toThrow(/must be an integer/);
   });
 });
 
 describe(toJsonSchema.name, () => {
   it('publishes a closed JSON Schema with defaults', () => {
-    const schema = toJsonSchema(SPECS) as { additionalProperties: boolean; properties: Record<string, unknown> };
+    const schema = toJsonSchema(SPECS) as {
+      additionalProperties: boolean;
+      properties: Record<string, unknown>;
+    };
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.properties['k']).toEqual({ description: 'k', default: 5, type: 'integer', minimum: 1 });
+    expect(schema.properties['k']).toEqual({
+      description: 'k',
+      default: 5,
+      type: 'integer',
+      minimum: 1,
+    });
     expect(schema.properties['rate']).toEqual({
       description: 'r',
       default: 0.1,

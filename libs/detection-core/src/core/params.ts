@@ -107,7 +107,9 @@ function checkValue(algorithm: string, name: string, spec: ParamSpec, v: unknown
     }
     case 'string':
       if (typeof v !== 'string' || !spec.enum.includes(v)) {
-        throw invalid(`${where} must be one of ${spec.enum.map((e) => `'${e}'`).join(', ')}, got ${show(v)}`);
+        throw invalid(
+          `${where} must be one of ${spec.enum.map((e) => `'${e}'`).join(', ')}, got ${show(v)}`,
+        );
       }
       return v;
     case 'boolean':
@@ -123,7 +125,12 @@ function checkValue(algorithm: string, name: string, spec: ParamSpec, v: unknown
  * Converts a command-line string (`--param nEstimators=200`) to the parameter's type, then
  * validates it like any other value.
  */
-export function coerceParam(algorithm: string, specs: ParamSpecs, name: string, text: string): unknown {
+export function coerceParam(
+  algorithm: string,
+  specs: ParamSpecs,
+  name: string,
+  text: string,
+): unknown {
   const spec = specs[name];
   if (spec === undefined) {
     throw invalid(
@@ -135,7 +142,8 @@ export function coerceParam(algorithm: string, specs: ParamSpecs, name: string, 
     case 'integer':
     case 'number':
       if (text === 'null' && spec.nullable === true) v = null;
-      else if (spec.keywords?.includes(text) !== true) v = text.trim() === '' ? Number.NaN : Number(text);
+      else if (spec.keywords?.includes(text) !== true)
+        v = text.trim() === '' ? Number.NaN : Number(text);
       break;
     case 'boolean':
       v = text === 'true' ? true : text === 'false' ? false : text;
@@ -153,7 +161,11 @@ export function coerceParam(algorithm: string, specs: ParamSpecs, name: string, 
   return checkValue(algorithm, name, spec, v);
 }
 
-function describeRange(spec: { minimum?: number; maximum?: number; exclusiveMinimum?: number }): string {
+function describeRange(spec: {
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+}): string {
   const parts: string[] = [];
   if (spec.exclusiveMinimum !== undefined) parts.push(`> ${spec.exclusiveMinimum}`);
   if (spec.minimum !== undefined) parts.push(`>= ${spec.minimum}`);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { averageRanks, countLess, countLessOrEqual, quantile, skewness, std, summarize } from './stats.js';
+import {
+  averageRanks,
+  countLess,
+  countLessOrEqual,
+  quantile,
+  skewness,
+  std,
+  summarize,
+} from './stats.js';
 
 describe('stats', () => {
   it('interpolates quantiles as numpy does', () => {

@@ -49,7 +49,8 @@ export const ENSEMBLE_PARAMS = {
   },
   combination: {
     type: 'string',
-    description: 'How z-normalized member scores combine: average, maximum, or average of maxima (aom).',
+    description:
+      'How z-normalized member scores combine: average, maximum, or average of maxima (aom).',
     default: 'average',
     enum: ['average', 'maximum', 'aom'],
   },
@@ -82,7 +83,10 @@ export class Ensemble extends Detector<EnsembleParams> {
 
   constructor(params: Partial<EnsembleParams & CommonParams> = {}) {
     super('ensemble', ENSEMBLE_PARAMS, params);
-    check(this.params.members.length > 0, "parameter 'members' of ensemble needs at least one member");
+    check(
+      this.params.members.length > 0,
+      "parameter 'members' of ensemble needs at least one member",
+    );
     // Build every member once now, so that a bad member fails at construction, not at fit.
     this.createMembers();
   }
@@ -134,14 +138,21 @@ export class Ensemble extends Detector<EnsembleParams> {
     this.members = docs.map((doc: unknown, i) => {
       const algorithm = this.params.members[i]!.algorithm;
       const member = baseAlgorithm(algorithm).load(doc);
-      check(member.algorithm === algorithm, `member ${i} is a ${member.algorithm} model, not ${algorithm}`);
-      check(member.featureNames.length === nFeatures, `member ${i} has the wrong number of features`);
+      check(
+        member.algorithm === algorithm,
+        `member ${i} is a ${member.algorithm} model, not ${algorithm}`,
+      );
+      check(
+        member.featureNames.length === nFeatures,
+        `member ${i} has the wrong number of features`,
+      );
       return member;
     });
     this.center = Float64Array.from(center as number[]);
     this.scale = Float64Array.from(scale as number[]);
     check(
-      [...this.center, ...this.scale].every((v) => Number.isFinite(v)) && this.scale.every((v) => v > 0),
+      [...this.center, ...this.scale].every((v) => Number.isFinite(v)) &&
+        this.scale.every((v) => v > 0),
       'ensemble normalization must be finite with positive scales',
     );
   }
@@ -150,7 +161,10 @@ export class Ensemble extends Detector<EnsembleParams> {
     return this.params.members.map((m, i) => {
       const where = `member ${i} of the ensemble`;
       if (m === null || typeof m !== 'object' || typeof m.algorithm !== 'string') {
-        throw new DetectionError(DetectionErrorCode.InvalidArgument, `${where} needs an 'algorithm' name`);
+        throw new DetectionError(
+          DetectionErrorCode.InvalidArgument,
+          `${where} needs an 'algorithm' name`,
+        );
       }
       const info = BASE_ALGORITHMS.find((a) => a.name === m.algorithm);
       if (info === undefined) {

@@ -40,8 +40,16 @@ describe(IsolationForest.name, () => {
   it('matches a plain recursive traversal of the stored trees', () => {
     const sut = new IsolationForest({ seed: 9, nEstimators: 20 }).fit(X);
     const doc = sut.toJSON();
-    const state = doc.state as { samples: number; treeSizes: unknown; feature: unknown; value: unknown };
-    const decode = (a: unknown, C: typeof Float64Array | typeof Int32Array): Float64Array | Int32Array => {
+    const state = doc.state as {
+      samples: number;
+      treeSizes: unknown;
+      feature: unknown;
+      value: unknown;
+    };
+    const decode = (
+      a: unknown,
+      C: typeof Float64Array | typeof Int32Array,
+    ): Float64Array | Int32Array => {
       const bytes = Buffer.from((a as { base64: string }).base64, 'base64');
       return new C(bytes.buffer, bytes.byteOffset, bytes.byteLength / C.BYTES_PER_ELEMENT);
     };
@@ -114,17 +122,28 @@ describe(IsolationForest.name, () => {
   it('rejects invalid parameters, naming them', () => {
     expect(() => new IsolationForest({ nEstimators: 0 })).toThrow(/nEstimators/);
     expect(() => new IsolationForest({ maxSamples: 1.5 })).toThrow(/maxSamples/);
-    expect(() => new IsolationForest({ nTrees: 5 } as object)).toThrow(/unknown parameter 'nTrees'/);
+    expect(() => new IsolationForest({ nTrees: 5 } as object)).toThrow(
+      /unknown parameter 'nTrees'/,
+    );
   });
 
   it('rejects bad input with codes that name the problem', () => {
     const sut = new IsolationForest();
-    expect(() => sut.score(X)).toThrow(expect.objectContaining({ code: DetectionErrorCode.NotFitted }));
-    expect(() => sut.fit([])).toThrow(expect.objectContaining({ code: DetectionErrorCode.EmptyInput }));
+    expect(() => sut.score(X)).toThrow(
+      expect.objectContaining({ code: DetectionErrorCode.NotFitted }),
+    );
+    expect(() => sut.fit([])).toThrow(
+      expect.objectContaining({ code: DetectionErrorCode.EmptyInput }),
+    );
     expect(() => sut.fit([[1, 2], [3]])).toThrow(
       expect.objectContaining({ code: DetectionErrorCode.ShapeMismatch }),
     );
-    expect(() => sut.fit([[1, Number.NaN], [2, 3]])).toThrow(/NaN \(missing\) at row 0, column 1/);
+    expect(() =>
+      sut.fit([
+        [1, Number.NaN],
+        [2, 3],
+      ]),
+    ).toThrow(/NaN \(missing\) at row 0, column 1/);
     sut.fit(X);
     expect(() => sut.score([[1, 2]])).toThrow(DetectionError);
     expect(() => sut.score([[1, 2]])).toThrow(/has 2 features, but the detector was fitted with 6/);

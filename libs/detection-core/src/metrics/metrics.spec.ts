@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { golden } from '../../test/helpers.js';
 import { averagePrecision, precisionAtN, rocAuc, spearman } from './metrics.js';
 
-const misc = golden<{ labels: number[]; scores: number[]; rocAuc: number; averagePrecision: number }>('misc');
+const misc = golden<{
+  labels: number[];
+  scores: number[];
+  rocAuc: number;
+  averagePrecision: number;
+}>('misc');
 
 describe(rocAuc.name, () => {
   it('equals scikit-learn on heavily tied scores', () => {
@@ -43,7 +48,17 @@ describe(precisionAtN.name, () => {
 describe(spearman.name, () => {
   it('is 1 for monotone transforms and -1 for reversed order', () => {
     const a = [1, 5, 2, 8, 3];
-    expect(spearman(a, a.map((x) => Math.exp(x)))).toBeCloseTo(1, 12);
-    expect(spearman(a, a.map((x) => -x))).toBeCloseTo(-1, 12);
+    expect(
+      spearman(
+        a,
+        a.map((x) => Math.exp(x)),
+      ),
+    ).toBeCloseTo(1, 12);
+    expect(
+      spearman(
+        a,
+        a.map((x) => -x),
+      ),
+    ).toBeCloseTo(-1, 12);
   });
 });

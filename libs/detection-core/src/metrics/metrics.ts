@@ -8,8 +8,14 @@ function checkLabels(labels: ArrayLike<number>, scores: ArrayLike<number>, fn: s
   );
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
-    check(y === 0 || y === 1, `Argument 'labels' passed to '${fn}' must hold 0 or 1, got ${y} at ${i}`);
-    check(Number.isFinite(scores[i]!), `Argument 'scores' passed to '${fn}' has ${scores[i]} at ${i}`);
+    check(
+      y === 0 || y === 1,
+      `Argument 'labels' passed to '${fn}' must hold 0 or 1, got ${y} at ${i}`,
+    );
+    check(
+      Number.isFinite(scores[i]!),
+      `Argument 'scores' passed to '${fn}' has ${scores[i]} at ${i}`,
+    );
   }
 }
 
@@ -46,7 +52,9 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
 export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
   checkLabels(labels, scores, 'averagePrecision');
   const n = labels.length;
-  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => scores[b]! - scores[a]!,
+  );
   let totalPos = 0;
   for (let i = 0; i < n; i++) totalPos += labels[i]!;
   check(totalPos > 0, "average precision needs at least one anomaly in 'labels'");
@@ -73,12 +81,19 @@ export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<nu
  * Precision among the n highest scores (ties at the cut broken by input order), with n = the
  * number of anomalies by default ("R-precision", as PyOD's `precision_n_scores`).
  */
-export function precisionAtN(labels: ArrayLike<number>, scores: ArrayLike<number>, n?: number): number {
+export function precisionAtN(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  n?: number,
+): number {
   checkLabels(labels, scores, 'precisionAtN');
   let totalPos = 0;
   for (let i = 0; i < labels.length; i++) totalPos += labels[i]!;
   const k = n ?? totalPos;
-  check(Number.isInteger(k) && k >= 1 && k <= labels.length, `precisionAtN needs 1 <= n <= ${labels.length}, got ${k}`);
+  check(
+    Number.isInteger(k) && k >= 1 && k <= labels.length,
+    `precisionAtN needs 1 <= n <= ${labels.length}, got ${k}`,
+  );
   const order = Uint32Array.from({ length: labels.length }, (_, i) => i).sort(
     (a, b) => scores[b]! - scores[a]! || a - b,
   );

@@ -15,7 +15,11 @@ describe('binary arrays', () => {
   });
 
   it('are little-endian base64 that other languages can read', () => {
-    expect(encodeArray(Int32Array.from([1]))).toEqual({ dtype: 'int32', length: 1, base64: 'AQAAAA==' });
+    expect(encodeArray(Int32Array.from([1]))).toEqual({
+      dtype: 'int32',
+      length: 1,
+      base64: 'AQAAAA==',
+    });
   });
 
   it('reject a wrong dtype, length or encoding with INVALID_MODEL naming the field', () => {

@@ -67,7 +67,9 @@ export function decodeArray<D extends BinaryArray['dtype']>(
   const Ctor = CTORS[dtype];
   const bytes = fromBase64(v.base64, what);
   if (bytes.length !== v.length * Ctor.BYTES_PER_ELEMENT) {
-    throw invalid(`${what} has ${bytes.length} bytes, expected ${v.length * Ctor.BYTES_PER_ELEMENT}`);
+    throw invalid(
+      `${what} has ${bytes.length} bytes, expected ${v.length * Ctor.BYTES_PER_ELEMENT}`,
+    );
   }
   const native = LITTLE_ENDIAN ? bytes : swapBytes(bytes, Ctor.BYTES_PER_ELEMENT);
   return new Ctor(native.buffer, native.byteOffset, v.length) as InstanceType<(typeof CTORS)[D]>;
@@ -92,7 +94,10 @@ export function toBase64(bytes: Uint8Array): string {
     for (; i + 2 < end; i += 3) {
       const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
       s +=
-        ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+        ALPHABET[n >> 18]! +
+        ALPHABET[(n >> 12) & 63]! +
+        ALPHABET[(n >> 6) & 63]! +
+        ALPHABET[n & 63]!;
     }
     if (i < end) {
       const b1 = i + 1 < end ? bytes[i + 1]! : 0;

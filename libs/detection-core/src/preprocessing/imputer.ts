@@ -44,9 +44,15 @@ export class Imputer {
   }
 
   static fromJSON(state: ImputerState): Imputer {
-    check(MISSING_POLICIES.includes(state.policy), `unknown missing-value policy '${state.policy}'`);
+    check(
+      MISSING_POLICIES.includes(state.policy),
+      `unknown missing-value policy '${state.policy}'`,
+    );
     if (!state.fill.every((v) => Number.isFinite(v))) {
-      throw new DetectionError(DetectionErrorCode.InvalidModel, 'imputer fill values must be finite');
+      throw new DetectionError(
+        DetectionErrorCode.InvalidModel,
+        'imputer fill values must be finite',
+      );
     }
     return new Imputer(state.policy, Float64Array.from(state.fill));
   }

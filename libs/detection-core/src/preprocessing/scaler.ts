@@ -67,9 +67,16 @@ export class Scaler {
   static fromJSON(state: ScalerState): Scaler {
     check(SCALING_METHODS.includes(state.method), `unknown scaling method '${state.method}'`);
     if (state.center.length !== state.scale.length) {
-      throw new DetectionError(DetectionErrorCode.InvalidModel, 'scaler center and scale differ in length');
+      throw new DetectionError(
+        DetectionErrorCode.InvalidModel,
+        'scaler center and scale differ in length',
+      );
     }
-    return new Scaler(state.method, Float64Array.from(state.center), Float64Array.from(state.scale));
+    return new Scaler(
+      state.method,
+      Float64Array.from(state.center),
+      Float64Array.from(state.scale),
+    );
   }
 
   /** Number of columns the scaler was fitted on. */

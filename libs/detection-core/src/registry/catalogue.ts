@@ -40,7 +40,8 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
   {
     name: 'iforest',
     title: 'Isolation forest',
-    summary: 'Random axis-parallel trees isolate rare, different rows in few splits; fast and robust on mixed data.',
+    summary:
+      'Random axis-parallel trees isolate rare, different rows in few splits; fast and robust on mixed data.',
     reference: 'Liu, Ting & Zhou, "Isolation Forest", ICDM 2008',
     explainable: true,
     randomized: true,
@@ -51,7 +52,8 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
   {
     name: 'eif',
     title: 'Extended isolation forest',
-    summary: 'Isolation with random hyperplanes instead of axis-parallel cuts: no axis artefacts; scale-dependent, so consider scaling: standard.',
+    summary:
+      'Isolation with random hyperplanes instead of axis-parallel cuts: no axis artefacts; scale-dependent, so consider scaling: standard.',
     reference: 'Hariri, Carrasco Kind & Brunner, "Extended Isolation Forest", IEEE TKDE 2021',
     explainable: false,
     randomized: true,
@@ -62,7 +64,8 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
   {
     name: 'hbos',
     title: 'Histogram-based outlier score',
-    summary: 'Sum over features of −log histogram density: very fast, per-feature explanations, blind to interactions.',
+    summary:
+      'Sum over features of −log histogram density: very fast, per-feature explanations, blind to interactions.',
     reference: 'Goldstein & Dengel, "Histogram-based Outlier Score (HBOS)", KI 2012',
     explainable: true,
     randomized: false,
@@ -73,8 +76,10 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
   {
     name: 'ecod',
     title: 'ECOD (empirical CDF tails)',
-    summary: 'Sum over features of the more extreme empirical tail probability: parameter-free, fast, explainable.',
-    reference: 'Li, Zhao, Hu, Botta, Ionescu & Chen, "ECOD: Unsupervised Outlier Detection Using Empirical Cumulative Distribution Functions", TKDE 2022',
+    summary:
+      'Sum over features of the more extreme empirical tail probability: parameter-free, fast, explainable.',
+    reference:
+      'Li, Zhao, Hu, Botta, Ionescu & Chen, "ECOD: Unsupervised Outlier Detection Using Empirical Cumulative Distribution Functions", TKDE 2022',
     explainable: true,
     randomized: false,
     specs: ECOD_PARAMS,
@@ -84,7 +89,8 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
   {
     name: 'copod',
     title: 'COPOD (empirical copula)',
-    summary: 'Copula-based tail probabilities with skewness correction: parameter-free, fast, explainable.',
+    summary:
+      'Copula-based tail probabilities with skewness correction: parameter-free, fast, explainable.',
     reference: 'Li, Zhao, Botta, Ionescu & Hu, "COPOD: Copula-Based Outlier Detection", ICDM 2020',
     explainable: true,
     randomized: false,
@@ -95,7 +101,8 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
   {
     name: 'loda',
     title: 'LODA (random projection histograms)',
-    summary: 'Average −log density over sparse random 1-D projections: light, sees feature interactions.',
+    summary:
+      'Average −log density over sparse random 1-D projections: light, sees feature interactions.',
     reference: 'Pevný, "Loda: Lightweight on-line detector of anomalies", Machine Learning 2016',
     explainable: false,
     randomized: true,
@@ -106,8 +113,10 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
   {
     name: 'pca',
     title: 'PCA reconstruction error',
-    summary: 'Distance to the principal subspace of the standardized data: rows that break the usual correlations.',
-    reference: 'Shyu, Chen, Sarinnapakorn & Chang, "A novel anomaly detection scheme based on principal component classifier", ICDM 2003',
+    summary:
+      'Distance to the principal subspace of the standardized data: rows that break the usual correlations.',
+    reference:
+      'Shyu, Chen, Sarinnapakorn & Chang, "A novel anomaly detection scheme based on principal component classifier", ICDM 2003',
     explainable: true,
     randomized: false,
     specs: PCA_PARAMS,
@@ -117,8 +126,10 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
   {
     name: 'mcd',
     title: 'Robust covariance (MCD)',
-    summary: 'Mahalanobis distance under the minimum-covariance-determinant estimate: elliptical data, robust to the outliers themselves.',
-    reference: 'Rousseeuw & Van Driessen, "A Fast Algorithm for the Minimum Covariance Determinant Estimator", Technometrics 1999',
+    summary:
+      'Mahalanobis distance under the minimum-covariance-determinant estimate: elliptical data, robust to the outliers themselves.',
+    reference:
+      'Rousseeuw & Van Driessen, "A Fast Algorithm for the Minimum Covariance Determinant Estimator", Technometrics 1999',
     explainable: true,
     randomized: true,
     specs: MCD_PARAMS,

@@ -5,7 +5,13 @@ import { Matrix } from '../core/matrix.js';
 import { rocAuc } from '../metrics/metrics.js';
 import { seal, type ModelDocument } from '../model/model-document.js';
 import { PROBABILITY_METHODS } from '../threshold/threshold.js';
-import { ALGORITHM_NAMES, createDetector, describeAlgorithm, listAlgorithms, loadDetector } from './registry.js';
+import {
+  ALGORITHM_NAMES,
+  createDetector,
+  describeAlgorithm,
+  listAlgorithms,
+  loadDetector,
+} from './registry.js';
 
 /**
  * The contract of ARCHITECTURE.md ("Scores") checked on every algorithm of the catalogue: what
@@ -46,7 +52,8 @@ describe('every detector', () => {
         const p = fitted.predictProba(X, method);
         expect(p.every((v) => v >= 0 && v <= 1)).toBe(true);
         const order = Array.from(scores.keys()).sort((a, b) => scores[a]! - scores[b]!);
-        for (let i = 1; i < order.length; i++) expect(p[order[i]!]).toBeGreaterThanOrEqual(p[order[i - 1]!]!);
+        for (let i = 1; i < order.length; i++)
+          expect(p[order[i]!]).toBeGreaterThanOrEqual(p[order[i - 1]!]!);
       }
     });
 
@@ -70,7 +77,9 @@ describe('every detector', () => {
       const invalid: unknown = expect.objectContaining({ code: DetectionErrorCode.InvalidModel });
       expect(tamper((d) => (d.threshold += 1e-9))).toThrow(/does not match its sha256/);
       expect(tamper((d) => (d.params['contamination'] = 0.2))).toThrow(invalid);
-      expect(tamper((d) => (d.format = 'other' as 'nomaly.detector'))).toThrow(/unknown model format/);
+      expect(tamper((d) => (d.format = 'other' as 'nomaly.detector'))).toThrow(
+        /unknown model format/,
+      );
       expect(tamper((d) => (d.formatVersion = 2 as 1))).toThrow(/version 2 is not supported/);
       expect(tamper((d) => (d.state = {}))).toThrow(invalid);
       expect(() => loadDetector('not a document')).toThrow(invalid);
@@ -99,12 +108,21 @@ describe('every detector', () => {
       const constant = rows.map((r) => [r[0]!, 7, r[1]!, 7]);
       const sut = createDetector(name).fit(constant);
       expect(sut.trainingScores.every(Number.isFinite)).toBe(true);
-      expect(sut.score([[0, 7, 0, 7], [100, -3, 100, 9]]).every(Number.isFinite)).toBe(true);
+      expect(
+        sut
+          .score([
+            [0, 7, 0, 7],
+            [100, -3, 100, 9],
+          ])
+          .every(Number.isFinite),
+      ).toBe(true);
     });
 
     it('fails clearly on unfitted use, empty input and a wrong width', () => {
       const fresh = createDetector(name);
-      expect(() => fresh.score(X)).toThrow(expect.objectContaining({ code: DetectionErrorCode.NotFitted }));
+      expect(() => fresh.score(X)).toThrow(
+        expect.objectContaining({ code: DetectionErrorCode.NotFitted }),
+      );
       expect(() => fresh.fit(new Matrix(new Float64Array(0), 0, 5))).toThrow(
         expect.objectContaining({ code: DetectionErrorCode.EmptyInput }),
       );
@@ -129,7 +147,10 @@ describe('every detector', () => {
 
   it('are published with a closed JSON Schema that has every parameter and its default', () => {
     for (const info of listAlgorithms()) {
-      const schema = info.parameters as { additionalProperties: boolean; properties: Record<string, { default?: unknown }> };
+      const schema = info.parameters as {
+        additionalProperties: boolean;
+        properties: Record<string, { default?: unknown }>;
+      };
       expect(schema.additionalProperties).toBe(false);
       expect(schema.properties['contamination']?.default).toBe(0.1);
       for (const p of Object.values(schema.properties)) expect(p).toHaveProperty('default');
@@ -138,6 +159,8 @@ describe('every detector', () => {
   });
 
   it('reject unknown algorithm names, listing the known ones', () => {
-    expect(() => createDetector('forest')).toThrow(/unknown algorithm 'forest'; known algorithms: iforest/);
+    expect(() => createDetector('forest')).toThrow(
+      /unknown algorithm 'forest'; known algorithms: iforest/,
+    );
   });
 });

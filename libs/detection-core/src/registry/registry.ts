@@ -21,8 +21,10 @@ export interface AlgorithmInfo {
 const ENSEMBLE: BaseAlgorithm = {
   name: 'ensemble',
   title: 'Ensemble',
-  summary: 'Combines z-normalized scores of several detectors by average, maximum or average of maxima.',
-  reference: 'Aggarwal & Sathe, "Theoretical Foundations and Algorithms for Outlier Ensembles", SIGKDD Explorations 2015',
+  summary:
+    'Combines z-normalized scores of several detectors by average, maximum or average of maxima.',
+  reference:
+    'Aggarwal & Sathe, "Theoretical Foundations and Algorithms for Outlier Ensembles", SIGKDD Explorations 2015',
   explainable: false,
   randomized: true,
   specs: ENSEMBLE_PARAMS,
@@ -34,7 +36,8 @@ const AUTO: BaseAlgorithm = {
   ...ENSEMBLE,
   name: 'auto',
   title: 'Automatic ensemble',
-  summary: 'The ensemble preset chosen on benchmark evidence; a good default when nothing is known of the data.',
+  summary:
+    'The ensemble preset chosen on benchmark evidence; a good default when nothing is known of the data.',
 };
 
 const ALL: readonly BaseAlgorithm[] = [...BASE_ALGORITHMS, ENSEMBLE, AUTO];

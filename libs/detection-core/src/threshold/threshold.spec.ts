@@ -40,9 +40,15 @@ describe(fitThreshold.name, () => {
 });
 
 describe(toProbability.name, () => {
-  const cal = { mean: 10, std: 2, min: 4, max: 20, sortedScores: Float64Array.from([4, 8, 10, 12, 20]) };
+  const cal = {
+    mean: 10,
+    std: 2,
+    min: 4,
+    max: 20,
+    sortedScores: Float64Array.from([4, 8, 10, 12, 20]),
+  };
 
-  it("unify: 0 at or below the training mean, erf-scaled above (Kriegel et al.)", () => {
+  it('unify: 0 at or below the training mean, erf-scaled above (Kriegel et al.)', () => {
     const p = toProbability([5, 10, 12, 30], 'unify', cal);
     expect(p[0]).toBe(0);
     expect(p[1]).toBe(0);
