@@ -130,3 +130,11 @@ function splitCsvLine(line: string): string[] {
   cells.push(cell);
   return cells;
 }
+
+/** The columns of a numeric CSV file with a header, by name. */
+export function readNumericColumns(path: string): Record<string, number[]> {
+  const records = readCsvRecords(path);
+  const out: Record<string, number[]> = {};
+  for (const key of Object.keys(records[0] ?? {})) out[key] = records.map((r) => Number(r[key]));
+  return out;
+}
