@@ -50,6 +50,8 @@ export {
   EXTENDED_ISOLATION_FOREST_PARAMS,
   type ExtendedIsolationForestParams,
 } from './detectors/extended-isolation-forest.js';
+export { KNN, KNN_PARAMS, KNN_METHODS, type KNNParams, type KnnMethod } from './detectors/knn.js';
+export { LOF, LOF_PARAMS, type LOFParams } from './detectors/lof.js';
 export { HBOS, HBOS_PARAMS, type HBOSParams } from './detectors/hbos.js';
 export { ECOD, ECOD_PARAMS, type ECODParams } from './detectors/ecod.js';
 export { COPOD, COPOD_PARAMS, type COPODParams } from './detectors/copod.js';
@@ -73,3 +75,4 @@ export {
   parseParam,
   type AlgorithmInfo,
 } from './registry/registry.js';
+export { NeighborIndex, type Neighbors } from './neighbors/k-nearest.js';

@@ -155,7 +155,7 @@ export abstract class Detector<P extends object = object> {
     const imputed = imputer.transform(M);
     const scaler = Scaler.fit(imputed, this.params.scaling);
     const trainingScores = this.fitModel(scaler.transform(imputed));
-    assertFiniteScores(trainingScores, 'fit');
+    assertFiniteScores(trainingScores, this.algorithm, 'fit');
     const s = sorted(trainingScores);
     const threshold = fitThresholdSorted(s, this.params.contamination, this.params.thresholdRule);
     const quantiles = new Float64Array(1001);
@@ -181,7 +181,7 @@ export abstract class Detector<P extends object = object> {
     const { M } = this.prepare(X, 'score');
     const out = new Float64Array(M.rows);
     this.forChunks(M, (chunk, start) => out.set(this.scoreModel(chunk), start));
-    assertFiniteScores(out, 'score');
+    assertFiniteScores(out, this.algorithm, 'score');
     return out;
   }
 
@@ -391,13 +391,24 @@ export abstract class Detector<P extends object = object> {
   }
 }
 
-function assertFiniteScores(scores: Float64Array, fn: string): void {
+function assertFiniteScores(scores: Float64Array, algorithm: string, fn: string): void {
   for (let i = 0; i < scores.length; i++) {
     if (!Number.isFinite(scores[i]!)) {
-      // A non-finite score is a defect of the algorithm, never of the input (which is validated).
-      throw new Error(
-        `internal error: ${fn} produced a non-finite score (${scores[i]}) at row ${i}`,
+      throw overflowError(
+        algorithm,
+        `computed a non-finite score (${scores[i]}) in ${fn} at row ${i}`,
       );
     }
   }
+}
+
+/**
+ * The error for arithmetic overflow: inputs are finite, but values near ±1e154 overflow when
+ * squared. The user's remedy is to rescale, so the message says so.
+ */
+export function overflowError(algorithm: string, what: string): DetectionError {
+  return new DetectionError(
+    DetectionErrorCode.InvalidArgument,
+    `${algorithm} ${what}: the values are too large for it; rescale the data (e.g. scaling: 'standard' or 'robust')`,
+  );
 }

@@ -1,4 +1,4 @@
-import { Detector, type CommonParams } from '../core/detector.js';
+import { Detector, overflowError, type CommonParams } from '../core/detector.js';
 import { check } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import type { ParamSpecs } from '../core/params.js';
@@ -128,6 +128,8 @@ export class PCA extends Detector<PCAParams> {
       }
     }
     const { mean, covariance } = meanAndCovariance(Z, d, { ddof: 1 });
+    if (!covariance.every(Number.isFinite))
+      throw overflowError('pca', 'overflowed computing the covariance');
     const eig = symmetricEigen(covariance, d);
     const explainedVariance = new Float64Array(d);
     let total = 0;

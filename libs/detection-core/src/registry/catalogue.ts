@@ -9,6 +9,8 @@ import {
 } from '../detectors/extended-isolation-forest.js';
 import { HBOS, HBOS_PARAMS } from '../detectors/hbos.js';
 import { ISOLATION_FOREST_PARAMS, IsolationForest } from '../detectors/isolation-forest.js';
+import { KNN, KNN_PARAMS } from '../detectors/knn.js';
+import { LOF, LOF_PARAMS } from '../detectors/lof.js';
 import { LODA, LODA_PARAMS } from '../detectors/loda.js';
 import { MCD, MCD_PARAMS } from '../detectors/mcd.js';
 import { PCA, PCA_PARAMS } from '../detectors/pca.js';
@@ -60,6 +62,32 @@ export const BASE_ALGORITHMS: readonly BaseAlgorithm[] = [
     specs: EXTENDED_ISOLATION_FOREST_PARAMS,
     create: (p) => new ExtendedIsolationForest(p),
     load: (doc) => ExtendedIsolationForest.fromJSON(doc),
+  },
+  {
+    name: 'knn',
+    title: 'k-nearest-neighbour distance',
+    summary:
+      'Distance to the k-th nearest training row (or the mean or median of the k distances): global outliers in any shape of data.',
+    reference:
+      'Ramaswamy, Rastogi & Shim, "Efficient Algorithms for Mining Outliers from Large Data Sets", SIGMOD 2000',
+    explainable: false,
+    randomized: false,
+    specs: KNN_PARAMS,
+    create: (p) => new KNN(p),
+    load: (doc) => KNN.fromJSON(doc),
+  },
+  {
+    name: 'lof',
+    title: 'Local outlier factor',
+    summary:
+      'Local density compared with the neighbours’ density: outliers relative to their own cluster.',
+    reference:
+      'Breunig, Kriegel, Ng & Sander, "LOF: Identifying Density-Based Local Outliers", SIGMOD 2000',
+    explainable: false,
+    randomized: false,
+    specs: LOF_PARAMS,
+    create: (p) => new LOF(p),
+    load: (doc) => LOF.fromJSON(doc),
   },
   {
     name: 'hbos',

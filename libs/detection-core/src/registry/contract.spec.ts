@@ -118,6 +118,18 @@ describe('every detector', () => {
       ).toBe(true);
     });
 
+    it('scores values near the limits of float64 or says to rescale, never crashes', () => {
+      const huge = rows.map((r) => r.map((v) => v * 1e300));
+      let scores: Float64Array | undefined;
+      try {
+        scores = createDetector(name).fit(huge).trainingScores;
+      } catch (e) {
+        expect(e).toMatchObject({ code: DetectionErrorCode.InvalidArgument });
+        expect((e as Error).message).toMatch(/rescale the data/);
+      }
+      if (scores !== undefined) expect(scores.every(Number.isFinite)).toBe(true);
+    });
+
     it('fails clearly on unfitted use, empty input and a wrong width', () => {
       const fresh = createDetector(name);
       expect(() => fresh.score(X)).toThrow(
