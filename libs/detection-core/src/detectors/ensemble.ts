@@ -28,11 +28,18 @@ export interface EnsembleParams {
 }
 
 /**
- * The default members, chosen on benchmark evidence (docs/benchmarks.md, "Ensembles"):
- * complementary views — isolation (global, axis-parallel), nearest-neighbour distance (local
- * density) and per-feature tail probabilities — each strong on data sets where the others are weak.
+ * The default members, chosen on benchmark evidence (docs/benchmarks.md, "Ensembles"): three
+ * complementary views — isolation by axis-parallel cuts, per-feature tail probabilities and
+ * robust elliptical (correlation-aware) distance. Averaged, they matched the best single
+ * detector's mean ROC-AUC on the 15 shared data sets (0.872 vs isolation forest's 0.875, same
+ * average precision) with a better worst case, and they catch rows that break correlations,
+ * which isolation forest misses; no member needs the training rows at scoring time.
  */
-export const AUTO_MEMBERS: readonly EnsembleMember[] = [{ algorithm: 'iforest' }];
+export const AUTO_MEMBERS: readonly EnsembleMember[] = [
+  { algorithm: 'iforest' },
+  { algorithm: 'ecod' },
+  { algorithm: 'mcd' },
+];
 
 export const ENSEMBLE_PARAMS = {
   members: {
