@@ -1,7 +1,6 @@
-import { Detector, type CommonParams } from '../core/detector.js';
-import type { Matrix } from '../core/matrix.js';
+import type { CommonParams } from '../core/detector.js';
 import type { ParamSpecs } from '../core/params.js';
-import { ColumnEcdf, ECDF_BLOCK_ROWS } from './ecdf.js';
+import { TailProbabilityDetector } from './tail-probability-detector.js';
 
 /** ECOD has no parameters of its own (only the common ones). */
 export type ECODParams = Record<never, never>;
@@ -14,7 +13,7 @@ export const ECOD_PARAMS = {} as const satisfies ParamSpecs;
  * Functions", IEEE TKDE 2022), as the authors' reference implementation (PyOD's `ECOD`) computes it.
  *
  * For each feature j, the left and right tail probabilities of x_j under the training ECDF
- * (see {@link ColumnEcdf}: the conformal p-values (#{x_ij ≤ x_j} + 1) / (n + 1) and
+ * (see `ColumnEcdf` in ecdf.ts: the conformal p-values (#{x_ij ≤ x_j} + 1) / (n + 1) and
  * (#{x_ij ≥ x_j} + 1) / (n + 1), the same formula for training and new rows, never 0) give the
  * terms L_j = −ln left_j(x_j) and R_j = −ln right_j(x_j), and
  *
@@ -37,70 +36,14 @@ export const ECOD_PARAMS = {} as const satisfies ParamSpecs;
  * const ecod = new ECOD({ contamination: 0.05 }).fit(X);
  * const flags = ecod.predict(newRows);
  */
-export class ECOD extends Detector<ECODParams> {
+export class ECOD extends TailProbabilityDetector<ECODParams> {
   readonly algorithm = 'ecod';
-  private ecdf: ColumnEcdf | undefined;
 
   constructor(params: Partial<ECODParams & CommonParams> = {}) {
     super('ecod', ECOD_PARAMS, params);
   }
 
-  override get explainable(): boolean {
-    return true;
+  protected term(left: number, right: number): number {
+    return Math.max(left, right);
   }
-
-  protected fitModel(X: Matrix): Float64Array {
-    this.ecdf = ColumnEcdf.fit(X);
-    return this.scoreModel(X);
-  }
-
-  protected scoreModel(X: Matrix): Float64Array {
-    return ecodScores(this.model(), X, undefined);
-  }
-
-  protected override explainModel(X: Matrix): Float64Array {
-    const contributions = new Float64Array(X.rows * X.cols);
-    ecodScores(this.model(), X, contributions);
-    return contributions;
-  }
-
-  protected saveState(): Record<string, unknown> {
-    return this.model().toState();
-  }
-
-  protected loadState(state: Record<string, unknown>, nFeatures: number): void {
-    this.ecdf = ColumnEcdf.fromState(state, nFeatures);
-  }
-
-  private model(): ColumnEcdf {
-    if (this.ecdf === undefined) throw new Error('internal error: ECOD has no ECDFs');
-    return this.ecdf;
-  }
-}
-
-/** ECOD scores of the rows of X; with `contributions`, also the per-feature terms (row-major). */
-function ecodScores(
-  ecdf: ColumnEcdf,
-  X: Matrix,
-  contributions: Float64Array | undefined,
-): Float64Array {
-  const { rows: n, cols: d } = X;
-  const out = new Float64Array(n);
-  const block = Math.min(n, ECDF_BLOCK_ROWS);
-  const left = new Float64Array(block * d);
-  const right = new Float64Array(block * d);
-  for (let from = 0; from < n; from += block) {
-    const to = Math.min(n, from + block);
-    ecdf.tails(X, from, to, left, right);
-    for (let r = from, o = 0; r < to; r++, o += d) {
-      let score = 0;
-      for (let j = 0; j < d; j++) {
-        const term = Math.max(left[o + j]!, right[o + j]!);
-        score += term;
-        if (contributions !== undefined) contributions[r * d + j] = term;
-      }
-      out[r] = score;
-    }
-  }
-  return out;
 }
