@@ -64,7 +64,7 @@ if (values.child === 'million') {
   const { X, y } = scalingData(1_000_000, 16, 123);
   const forest = new IsolationForest({ seed: 0 });
   const fitMs = timeMs(() => forest.fit(X));
-  let scores = new Float64Array(0);
+  let scores: Float64Array = new Float64Array(0);
   const scoreMs = timeMs(() => (scores = forest.score(X)));
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify({ fitMs, scoreMs, maxRssMb, auc: rocAuc(y, scores) }));
