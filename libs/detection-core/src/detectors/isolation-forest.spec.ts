@@ -119,6 +119,15 @@ describe(IsolationForest.name, () => {
     for (const s of allConstant.trainingScores) expect(s).toBeCloseTo(0.5, 12);
   });
 
+  it('caps the automatic height limit at 16 levels for very large sub-samples', () => {
+    const big = blobs({ inliers: 70_000, outliers: 0, d: 2, seed: 4 }).X;
+    const sut = new IsolationForest({ nEstimators: 2, maxSamples: 70_000, seed: 1 }).fit(big);
+    expect((sut.toJSON().state as { maxDepth: number }).maxDepth).toBe(16);
+    expect(IsolationForest.fromJSON(sut.toJSON()).score(big.toRows().slice(0, 5))).toEqual(
+      sut.score(big.toRows().slice(0, 5)),
+    );
+  });
+
   it('rejects invalid parameters, naming them', () => {
     expect(() => new IsolationForest({ nEstimators: 0 })).toThrow(/nEstimators/);
     expect(() => new IsolationForest({ maxSamples: 1.5 })).toThrow(/maxSamples/);

@@ -17,6 +17,9 @@ export interface IsolationForestParams {
   seed: number;
 }
 
+/** Deepest tree the scoring layout stores (complete trees of 2^depth leaves). */
+const MAX_DEPTH = 16;
+
 export const ISOLATION_FOREST_PARAMS = {
   nEstimators: {
     type: 'integer',
@@ -27,26 +30,30 @@ export const ISOLATION_FOREST_PARAMS = {
   },
   maxSamples: {
     type: 'integer',
-    description: 'Sub-sample size ψ drawn without replacement for each tree (capped at the row count).',
+    description:
+      'Sub-sample size ψ drawn without replacement for each tree (capped at the row count).',
     default: 256,
     minimum: 2,
     maximum: 1_000_000,
   },
   maxDepth: {
     type: 'integer',
-    description: 'Height limit of each tree; null means ceil(log2 ψ).',
+    description: 'Height limit of each tree; null means ceil(log2 ψ), at most 16.',
     default: null,
     minimum: 1,
-    maximum: 16,
+    maximum: MAX_DEPTH,
     nullable: true,
   },
   ...SEED_PARAM_SPEC,
 } as const satisfies ParamSpecs;
 
 /** Rows walking a tree together (see `depthSums`). */
-const LANES = 6;
-/** Rows quantized and scored together (a multiple of LANES): their ranks stay in the L1 cache. */
-const BLOCK_ROWS = 85 * LANES;
+const LANES = 8;
+/**
+ * Ranks in a block of rows quantized and scored together (32 KB; at least LANES rows): they stay
+ * in the L1 cache while every tree walks them, and the compiled forest keeps room for one block.
+ */
+const BLOCK_RANKS = 8192;
 
 /**
  * Isolation forest (Liu, Ting & Zhou, "Isolation Forest", ICDM 2008; TKDD 2012).
@@ -65,7 +72,7 @@ const BLOCK_ROWS = 85 * LANES;
  * Scoring is the fast path: trees are stored as complete binary trees of depth `maxDepth`
  * (shallower leaves padded with always-left nodes), feature values are mapped to integer ranks
  * among all thresholds (see `ThresholdQuantizer`), and blocks of rows walk each tree with
- * branch-free integer steps, four rows interleaved.
+ * branch-free integer steps, eight rows interleaved (see `depthSums`).
  *
  * Explanations: every split on a row's path isolates it from part of the tree's sub-sample; the
  * split's feature is credited with the information it gave, log2(n_node / n_child) bits (n =
@@ -94,7 +101,9 @@ export class IsolationForest extends Detector<IsolationForestParams> {
   protected fitModel(X: Matrix): Float64Array {
     const { nEstimators, maxSamples, maxDepth, seed } = this.params;
     const psi = Math.min(maxSamples, X.rows);
-    const depth = maxDepth ?? Math.max(1, Math.ceil(Math.log2(psi)));
+    // Liu et al.'s ⌈log2 ψ⌉, capped at the 16 levels the complete-tree layout allows (reached only
+    // for ψ > 65,536, where deeper cuts change scores little).
+    const depth = maxDepth ?? Math.min(MAX_DEPTH, Math.max(1, Math.ceil(Math.log2(psi))));
     const rng = new Random(seed);
     const builder = new TreeBuilder(X.cols, psi, depth);
     for (let t = 0; t < nEstimators; t++) builder.grow(X, rng.fork());
@@ -129,7 +138,8 @@ export class IsolationForest extends Detector<IsolationForestParams> {
   }
 
   private forest(): CompiledForest {
-    if (this.compiled === undefined) throw new Error('internal error: isolation forest not compiled');
+    if (this.compiled === undefined)
+      throw new Error('internal error: isolation forest not compiled');
     return this.compiled;
   }
 
@@ -241,8 +251,14 @@ class TreeBuilder {
 function readTreeSet(state: Record<string, unknown>, d: number, nEstimators: number): TreeSet {
   const samples = state['samples'];
   const depth = state['maxDepth'];
-  check(typeof samples === 'number' && Number.isInteger(samples) && samples >= 1, 'samples must be a positive integer');
-  check(typeof depth === 'number' && Number.isInteger(depth) && depth >= 1 && depth <= 16, 'maxDepth must be an integer in [1, 16]');
+  check(
+    typeof samples === 'number' && Number.isInteger(samples) && samples >= 1,
+    'samples must be a positive integer',
+  );
+  check(
+    typeof depth === 'number' && Number.isInteger(depth) && depth >= 1 && depth <= MAX_DEPTH,
+    `maxDepth must be an integer in [1, ${MAX_DEPTH}]`,
+  );
   const treeSizes = decodeArray(state['treeSizes'], 'int32', 'state.treeSizes', nEstimators);
   let total = 0;
   for (const s of treeSizes) total += s;
@@ -259,7 +275,10 @@ function readTreeSet(state: Record<string, unknown>, d: number, nEstimators: num
       const v = value[k]!;
       k++;
       if (f < 0) {
-        check(f === -1 && Number.isInteger(v) && v >= 0, 'a leaf must have feature -1 and a non-negative row count');
+        check(
+          f === -1 && Number.isInteger(v) && v >= 0,
+          'a leaf must have feature -1 and a non-negative row count',
+        );
         return;
       }
       check(f < d, `a split uses feature ${f} of ${d}`);
@@ -287,7 +306,8 @@ function compile(trees: TreeSet, d: number): CompiledForest {
   const NL = 1 << D;
 
   const perFeature: number[][] = Array.from({ length: d }, () => []);
-  for (let k = 0; k < feature.length; k++) if (feature[k]! >= 0) perFeature[feature[k]!]!.push(value[k]!);
+  for (let k = 0; k < feature.length; k++)
+    if (feature[k]! >= 0) perFeature[feature[k]!]!.push(value[k]!);
   const quantizer = new ThresholdQuantizer(perFeature.map((a) => Float64Array.from(a)));
 
   // word = rank << featureBits | feature·LANES; the padding rank PAD sends every value left.
@@ -302,7 +322,11 @@ function compile(trees: TreeSet, d: number): CompiledForest {
     }
   }
   const FEATURE_MASK = (1 << featureBits) - 1;
-  const word = new Int32Array(T * NI).fill(PAD << featureBits);
+  // The node words of every tree, then room for the ranks of one block of rows: `depthSums`
+  // reads both from one array, which leaves the JIT more registers for its lanes.
+  const RANKS = T * NI;
+  const blockRows = LANES * Math.max(1, Math.floor(BLOCK_RANKS / (LANES * d)));
+  const word = new Int32Array(RANKS + blockRows * d).fill(PAD << featureBits, 0, RANKS);
   const leafDepth = new Float64Array(T * NL);
 
   // Training rows under each node (all 2^(D+1) − 1 positions of the complete tree; padding
@@ -338,16 +362,17 @@ function compile(trees: TreeSet, d: number): CompiledForest {
   const norm = averagePathLength(trees.samples) * T;
 
   return {
+    // Reuses the rank area of `word`: scoring is synchronous and nothing in it calls back out.
     score(X: Matrix): Float64Array {
       const n = X.rows;
       const out = new Float64Array(n);
-      const q = new Int32Array(BLOCK_ROWS * d);
-      const acc = new Float64Array(BLOCK_ROWS);
-      for (let start = 0; start < n; start += BLOCK_ROWS) {
-        const m = Math.min(BLOCK_ROWS, n - start);
+      const acc = new Float64Array(blockRows);
+      for (let start = 0; start < n; start += blockRows) {
+        const m = Math.min(blockRows, n - start);
         const groups = Math.ceil(m / LANES);
-        quantizer.quantizeLanes(X.data.subarray(start * d, (start + m) * d), m, d, LANES, q);
-        depthSums(word, leafDepth, T, D, featureBits, q, groups, d, acc);
+        const block = X.data.subarray(start * d, (start + m) * d);
+        quantizer.quantizeLanes(block, m, d, LANES, featureBits, word, RANKS);
+        depthSums(word, leafDepth, T, D, FEATURE_MASK, RANKS, groups, d, acc);
         for (let r = 0; r < m; r++) out[start + r] = Math.pow(2, -acc[r]! / norm);
       }
       return out;
@@ -385,58 +410,213 @@ function compile(trees: TreeSet, d: number): CompiledForest {
 }
 
 /**
- * acc[r] = Σ over trees of the depth credited to row r, for the rows of a block whose ranks `q`
- * are laid out in groups of LANES rows: q[g·LANES·d + f·LANES + k] is the rank of feature f in
- * row g·LANES + k. Each group walks a tree as LANES independent chains — one step is two
- * dependent loads, and interleaving chains hides their latency. Node words hold the feature
- * pre-multiplied by LANES, so a chain needs no row offset of its own.
+ * acc[r] = Σ over trees of the depth credited to row r, for the rows of a block whose ranks sit
+ * in `mem` from index `qb` in groups of LANES rows: mem[qb + g·LANES·d + f·LANES + k] is the rank
+ * of feature f in row g·LANES + k, shifted left past the feature bits. Node words (mem[0 … qb))
+ * hold rank << featureBits | feature·LANES, so a chain needs no row offset of its own, and
+ * word − rank(x) is negative exactly when x is above the node's threshold: its sign bit is the
+ * step to the right child (the feature bits cannot make a negative difference positive, nor the
+ * reverse).
+ *
+ * Each group walks a tree as LANES independent chains — one level is two dependent loads, and
+ * interleaving chains hides their latency. Every row starts at the root, whose word is read once
+ * per tree. In trees at least 8 deep (ψ = 256, the default, gives exactly 8) the next seven
+ * levels are written out, because in a loop the JIT reloads the array's data pointer and
+ * shuffles the lanes' registers on every level (about 10% slower); other levels run in the loop.
+ * Indices are truncated with `| 0` so that the JIT needs no overflow checks, whose
+ * deoptimization points would keep more values alive.
  *
  * A standalone function with every input an argument, so the JIT keeps them in registers.
  */
 function depthSums(
-  word: Int32Array,
+  mem: Int32Array,
   leafDepth: Float64Array,
   T: number,
   D: number,
-  featureBits: number,
-  q: Int32Array,
+  mask: number,
+  qb: number,
   groups: number,
   d: number,
   acc: Float64Array,
 ): void {
   const NI = (1 << D) - 1;
   const NL = 1 << D;
-  const mask = (1 << featureBits) - 1;
   const stride = LANES * d;
   acc.fill(0, 0, groups * LANES);
   for (let t = 0; t < T; t++) {
     const wb = t * NI;
     const lb = t * NL - NI;
+    const root = mem[wb]!;
+    const rootFeature = root & mask;
     for (let g = 0; g < groups; g++) {
-      const o = g * stride;
-      let i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0;
-      for (let l = 0; l < D; l++) {
-        const w0 = word[wb + i0]!;
-        const w1 = word[wb + i1]!;
-        const w2 = word[wb + i2]!;
-        const w3 = word[wb + i3]!;
-        const w4 = word[wb + i4]!;
-        const w5 = word[wb + i5]!;
-        // rank(node) − rank(x) < 0 ⇔ x > threshold ⇔ go right: the sign bit is the step.
-        i0 = ((i0 << 1) + 1 + ((((w0 >> featureBits) - q[o + 0 + (w0 & mask)]!) | 0) >>> 31)) | 0;
-        i1 = ((i1 << 1) + 1 + ((((w1 >> featureBits) - q[o + 1 + (w1 & mask)]!) | 0) >>> 31)) | 0;
-        i2 = ((i2 << 1) + 1 + ((((w2 >> featureBits) - q[o + 2 + (w2 & mask)]!) | 0) >>> 31)) | 0;
-        i3 = ((i3 << 1) + 1 + ((((w3 >> featureBits) - q[o + 3 + (w3 & mask)]!) | 0) >>> 31)) | 0;
-        i4 = ((i4 << 1) + 1 + ((((w4 >> featureBits) - q[o + 4 + (w4 & mask)]!) | 0) >>> 31)) | 0;
-        i5 = ((i5 << 1) + 1 + ((((w5 >> featureBits) - q[o + 5 + (w5 & mask)]!) | 0) >>> 31)) | 0;
+      const o = (qb + g * stride) | 0;
+      const r = (o + rootFeature) | 0;
+      let i0 = 1 + ((root - mem[r]!) >>> 31);
+      let i1 = 1 + ((root - mem[(r + 1) | 0]!) >>> 31);
+      let i2 = 1 + ((root - mem[(r + 2) | 0]!) >>> 31);
+      let i3 = 1 + ((root - mem[(r + 3) | 0]!) >>> 31);
+      let i4 = 1 + ((root - mem[(r + 4) | 0]!) >>> 31);
+      let i5 = 1 + ((root - mem[(r + 5) | 0]!) >>> 31);
+      let i6 = 1 + ((root - mem[(r + 6) | 0]!) >>> 31);
+      let i7 = 1 + ((root - mem[(r + 7) | 0]!) >>> 31);
+      let level = 1;
+      if (D >= 8) {
+        // Levels 1–7, one block each.
+        {
+          const w0 = mem[(wb + i0) | 0]!;
+          const w1 = mem[(wb + i1) | 0]!;
+          const w2 = mem[(wb + i2) | 0]!;
+          const w3 = mem[(wb + i3) | 0]!;
+          const w4 = mem[(wb + i4) | 0]!;
+          const w5 = mem[(wb + i5) | 0]!;
+          const w6 = mem[(wb + i6) | 0]!;
+          const w7 = mem[(wb + i7) | 0]!;
+          i0 = ((i0 << 1) + 1 + ((w0 - mem[(o + (w0 & mask)) | 0]!) >>> 31)) | 0;
+          i1 = ((i1 << 1) + 1 + ((w1 - mem[(o + 1 + (w1 & mask)) | 0]!) >>> 31)) | 0;
+          i2 = ((i2 << 1) + 1 + ((w2 - mem[(o + 2 + (w2 & mask)) | 0]!) >>> 31)) | 0;
+          i3 = ((i3 << 1) + 1 + ((w3 - mem[(o + 3 + (w3 & mask)) | 0]!) >>> 31)) | 0;
+          i4 = ((i4 << 1) + 1 + ((w4 - mem[(o + 4 + (w4 & mask)) | 0]!) >>> 31)) | 0;
+          i5 = ((i5 << 1) + 1 + ((w5 - mem[(o + 5 + (w5 & mask)) | 0]!) >>> 31)) | 0;
+          i6 = ((i6 << 1) + 1 + ((w6 - mem[(o + 6 + (w6 & mask)) | 0]!) >>> 31)) | 0;
+          i7 = ((i7 << 1) + 1 + ((w7 - mem[(o + 7 + (w7 & mask)) | 0]!) >>> 31)) | 0;
+        }
+        {
+          const w0 = mem[(wb + i0) | 0]!;
+          const w1 = mem[(wb + i1) | 0]!;
+          const w2 = mem[(wb + i2) | 0]!;
+          const w3 = mem[(wb + i3) | 0]!;
+          const w4 = mem[(wb + i4) | 0]!;
+          const w5 = mem[(wb + i5) | 0]!;
+          const w6 = mem[(wb + i6) | 0]!;
+          const w7 = mem[(wb + i7) | 0]!;
+          i0 = ((i0 << 1) + 1 + ((w0 - mem[(o + (w0 & mask)) | 0]!) >>> 31)) | 0;
+          i1 = ((i1 << 1) + 1 + ((w1 - mem[(o + 1 + (w1 & mask)) | 0]!) >>> 31)) | 0;
+          i2 = ((i2 << 1) + 1 + ((w2 - mem[(o + 2 + (w2 & mask)) | 0]!) >>> 31)) | 0;
+          i3 = ((i3 << 1) + 1 + ((w3 - mem[(o + 3 + (w3 & mask)) | 0]!) >>> 31)) | 0;
+          i4 = ((i4 << 1) + 1 + ((w4 - mem[(o + 4 + (w4 & mask)) | 0]!) >>> 31)) | 0;
+          i5 = ((i5 << 1) + 1 + ((w5 - mem[(o + 5 + (w5 & mask)) | 0]!) >>> 31)) | 0;
+          i6 = ((i6 << 1) + 1 + ((w6 - mem[(o + 6 + (w6 & mask)) | 0]!) >>> 31)) | 0;
+          i7 = ((i7 << 1) + 1 + ((w7 - mem[(o + 7 + (w7 & mask)) | 0]!) >>> 31)) | 0;
+        }
+        {
+          const w0 = mem[(wb + i0) | 0]!;
+          const w1 = mem[(wb + i1) | 0]!;
+          const w2 = mem[(wb + i2) | 0]!;
+          const w3 = mem[(wb + i3) | 0]!;
+          const w4 = mem[(wb + i4) | 0]!;
+          const w5 = mem[(wb + i5) | 0]!;
+          const w6 = mem[(wb + i6) | 0]!;
+          const w7 = mem[(wb + i7) | 0]!;
+          i0 = ((i0 << 1) + 1 + ((w0 - mem[(o + (w0 & mask)) | 0]!) >>> 31)) | 0;
+          i1 = ((i1 << 1) + 1 + ((w1 - mem[(o + 1 + (w1 & mask)) | 0]!) >>> 31)) | 0;
+          i2 = ((i2 << 1) + 1 + ((w2 - mem[(o + 2 + (w2 & mask)) | 0]!) >>> 31)) | 0;
+          i3 = ((i3 << 1) + 1 + ((w3 - mem[(o + 3 + (w3 & mask)) | 0]!) >>> 31)) | 0;
+          i4 = ((i4 << 1) + 1 + ((w4 - mem[(o + 4 + (w4 & mask)) | 0]!) >>> 31)) | 0;
+          i5 = ((i5 << 1) + 1 + ((w5 - mem[(o + 5 + (w5 & mask)) | 0]!) >>> 31)) | 0;
+          i6 = ((i6 << 1) + 1 + ((w6 - mem[(o + 6 + (w6 & mask)) | 0]!) >>> 31)) | 0;
+          i7 = ((i7 << 1) + 1 + ((w7 - mem[(o + 7 + (w7 & mask)) | 0]!) >>> 31)) | 0;
+        }
+        {
+          const w0 = mem[(wb + i0) | 0]!;
+          const w1 = mem[(wb + i1) | 0]!;
+          const w2 = mem[(wb + i2) | 0]!;
+          const w3 = mem[(wb + i3) | 0]!;
+          const w4 = mem[(wb + i4) | 0]!;
+          const w5 = mem[(wb + i5) | 0]!;
+          const w6 = mem[(wb + i6) | 0]!;
+          const w7 = mem[(wb + i7) | 0]!;
+          i0 = ((i0 << 1) + 1 + ((w0 - mem[(o + (w0 & mask)) | 0]!) >>> 31)) | 0;
+          i1 = ((i1 << 1) + 1 + ((w1 - mem[(o + 1 + (w1 & mask)) | 0]!) >>> 31)) | 0;
+          i2 = ((i2 << 1) + 1 + ((w2 - mem[(o + 2 + (w2 & mask)) | 0]!) >>> 31)) | 0;
+          i3 = ((i3 << 1) + 1 + ((w3 - mem[(o + 3 + (w3 & mask)) | 0]!) >>> 31)) | 0;
+          i4 = ((i4 << 1) + 1 + ((w4 - mem[(o + 4 + (w4 & mask)) | 0]!) >>> 31)) | 0;
+          i5 = ((i5 << 1) + 1 + ((w5 - mem[(o + 5 + (w5 & mask)) | 0]!) >>> 31)) | 0;
+          i6 = ((i6 << 1) + 1 + ((w6 - mem[(o + 6 + (w6 & mask)) | 0]!) >>> 31)) | 0;
+          i7 = ((i7 << 1) + 1 + ((w7 - mem[(o + 7 + (w7 & mask)) | 0]!) >>> 31)) | 0;
+        }
+        {
+          const w0 = mem[(wb + i0) | 0]!;
+          const w1 = mem[(wb + i1) | 0]!;
+          const w2 = mem[(wb + i2) | 0]!;
+          const w3 = mem[(wb + i3) | 0]!;
+          const w4 = mem[(wb + i4) | 0]!;
+          const w5 = mem[(wb + i5) | 0]!;
+          const w6 = mem[(wb + i6) | 0]!;
+          const w7 = mem[(wb + i7) | 0]!;
+          i0 = ((i0 << 1) + 1 + ((w0 - mem[(o + (w0 & mask)) | 0]!) >>> 31)) | 0;
+          i1 = ((i1 << 1) + 1 + ((w1 - mem[(o + 1 + (w1 & mask)) | 0]!) >>> 31)) | 0;
+          i2 = ((i2 << 1) + 1 + ((w2 - mem[(o + 2 + (w2 & mask)) | 0]!) >>> 31)) | 0;
+          i3 = ((i3 << 1) + 1 + ((w3 - mem[(o + 3 + (w3 & mask)) | 0]!) >>> 31)) | 0;
+          i4 = ((i4 << 1) + 1 + ((w4 - mem[(o + 4 + (w4 & mask)) | 0]!) >>> 31)) | 0;
+          i5 = ((i5 << 1) + 1 + ((w5 - mem[(o + 5 + (w5 & mask)) | 0]!) >>> 31)) | 0;
+          i6 = ((i6 << 1) + 1 + ((w6 - mem[(o + 6 + (w6 & mask)) | 0]!) >>> 31)) | 0;
+          i7 = ((i7 << 1) + 1 + ((w7 - mem[(o + 7 + (w7 & mask)) | 0]!) >>> 31)) | 0;
+        }
+        {
+          const w0 = mem[(wb + i0) | 0]!;
+          const w1 = mem[(wb + i1) | 0]!;
+          const w2 = mem[(wb + i2) | 0]!;
+          const w3 = mem[(wb + i3) | 0]!;
+          const w4 = mem[(wb + i4) | 0]!;
+          const w5 = mem[(wb + i5) | 0]!;
+          const w6 = mem[(wb + i6) | 0]!;
+          const w7 = mem[(wb + i7) | 0]!;
+          i0 = ((i0 << 1) + 1 + ((w0 - mem[(o + (w0 & mask)) | 0]!) >>> 31)) | 0;
+          i1 = ((i1 << 1) + 1 + ((w1 - mem[(o + 1 + (w1 & mask)) | 0]!) >>> 31)) | 0;
+          i2 = ((i2 << 1) + 1 + ((w2 - mem[(o + 2 + (w2 & mask)) | 0]!) >>> 31)) | 0;
+          i3 = ((i3 << 1) + 1 + ((w3 - mem[(o + 3 + (w3 & mask)) | 0]!) >>> 31)) | 0;
+          i4 = ((i4 << 1) + 1 + ((w4 - mem[(o + 4 + (w4 & mask)) | 0]!) >>> 31)) | 0;
+          i5 = ((i5 << 1) + 1 + ((w5 - mem[(o + 5 + (w5 & mask)) | 0]!) >>> 31)) | 0;
+          i6 = ((i6 << 1) + 1 + ((w6 - mem[(o + 6 + (w6 & mask)) | 0]!) >>> 31)) | 0;
+          i7 = ((i7 << 1) + 1 + ((w7 - mem[(o + 7 + (w7 & mask)) | 0]!) >>> 31)) | 0;
+        }
+        {
+          const w0 = mem[(wb + i0) | 0]!;
+          const w1 = mem[(wb + i1) | 0]!;
+          const w2 = mem[(wb + i2) | 0]!;
+          const w3 = mem[(wb + i3) | 0]!;
+          const w4 = mem[(wb + i4) | 0]!;
+          const w5 = mem[(wb + i5) | 0]!;
+          const w6 = mem[(wb + i6) | 0]!;
+          const w7 = mem[(wb + i7) | 0]!;
+          i0 = ((i0 << 1) + 1 + ((w0 - mem[(o + (w0 & mask)) | 0]!) >>> 31)) | 0;
+          i1 = ((i1 << 1) + 1 + ((w1 - mem[(o + 1 + (w1 & mask)) | 0]!) >>> 31)) | 0;
+          i2 = ((i2 << 1) + 1 + ((w2 - mem[(o + 2 + (w2 & mask)) | 0]!) >>> 31)) | 0;
+          i3 = ((i3 << 1) + 1 + ((w3 - mem[(o + 3 + (w3 & mask)) | 0]!) >>> 31)) | 0;
+          i4 = ((i4 << 1) + 1 + ((w4 - mem[(o + 4 + (w4 & mask)) | 0]!) >>> 31)) | 0;
+          i5 = ((i5 << 1) + 1 + ((w5 - mem[(o + 5 + (w5 & mask)) | 0]!) >>> 31)) | 0;
+          i6 = ((i6 << 1) + 1 + ((w6 - mem[(o + 6 + (w6 & mask)) | 0]!) >>> 31)) | 0;
+          i7 = ((i7 << 1) + 1 + ((w7 - mem[(o + 7 + (w7 & mask)) | 0]!) >>> 31)) | 0;
+        }
+        level = 8;
+      }
+      for (; level < D; level++) {
+        const w0 = mem[(wb + i0) | 0]!;
+        const w1 = mem[(wb + i1) | 0]!;
+        const w2 = mem[(wb + i2) | 0]!;
+        const w3 = mem[(wb + i3) | 0]!;
+        const w4 = mem[(wb + i4) | 0]!;
+        const w5 = mem[(wb + i5) | 0]!;
+        const w6 = mem[(wb + i6) | 0]!;
+        const w7 = mem[(wb + i7) | 0]!;
+        i0 = ((i0 << 1) + 1 + ((w0 - mem[(o + (w0 & mask)) | 0]!) >>> 31)) | 0;
+        i1 = ((i1 << 1) + 1 + ((w1 - mem[(o + 1 + (w1 & mask)) | 0]!) >>> 31)) | 0;
+        i2 = ((i2 << 1) + 1 + ((w2 - mem[(o + 2 + (w2 & mask)) | 0]!) >>> 31)) | 0;
+        i3 = ((i3 << 1) + 1 + ((w3 - mem[(o + 3 + (w3 & mask)) | 0]!) >>> 31)) | 0;
+        i4 = ((i4 << 1) + 1 + ((w4 - mem[(o + 4 + (w4 & mask)) | 0]!) >>> 31)) | 0;
+        i5 = ((i5 << 1) + 1 + ((w5 - mem[(o + 5 + (w5 & mask)) | 0]!) >>> 31)) | 0;
+        i6 = ((i6 << 1) + 1 + ((w6 - mem[(o + 6 + (w6 & mask)) | 0]!) >>> 31)) | 0;
+        i7 = ((i7 << 1) + 1 + ((w7 - mem[(o + 7 + (w7 & mask)) | 0]!) >>> 31)) | 0;
       }
       const a = g * LANES;
-      acc[a + 0] = acc[a + 0]! + leafDepth[lb + i0]!;
+      acc[a] = acc[a]! + leafDepth[lb + i0]!;
       acc[a + 1] = acc[a + 1]! + leafDepth[lb + i1]!;
       acc[a + 2] = acc[a + 2]! + leafDepth[lb + i2]!;
       acc[a + 3] = acc[a + 3]! + leafDepth[lb + i3]!;
       acc[a + 4] = acc[a + 4]! + leafDepth[lb + i4]!;
       acc[a + 5] = acc[a + 5]! + leafDepth[lb + i5]!;
+      acc[a + 6] = acc[a + 6]! + leafDepth[lb + i6]!;
+      acc[a + 7] = acc[a + 7]! + leafDepth[lb + i7]!;
     }
   }
 }

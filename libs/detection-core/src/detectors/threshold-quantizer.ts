@@ -7,16 +7,22 @@
  * integer test compiles to branch-free arithmetic — the random left/right outcomes of isolation
  * trees otherwise defeat the CPU's branch predictor on every level.
  *
- * Ranks are found through an equal-width grid over each feature's threshold range (about two
- * cells per threshold), then corrected by a short scan, so quantizing a value costs O(1) on
- * average instead of a binary search.
+ * `quantizeLanes` finds ranks through an equal-width grid over each feature's threshold range
+ * (four cells per threshold, so a cell rarely holds more than one), then corrects the cell's
+ * rank with one branch-free comparison and, in the rare cases that is not enough, short scans.
+ * Each feature's thresholds sit between a −∞ and a +∞ sentinel, so the scans need no bounds
+ * tests and always stop.
  */
 export class ThresholdQuantizer {
-  /** Concatenated ascending unique thresholds of every feature. */
+  /** Every feature's ascending unique thresholds, each run between a −∞ and a +∞ sentinel. */
   private readonly values: Float64Array;
-  /** values[valueStart[f] … valueStart[f + 1]) are feature f's thresholds. */
-  private readonly valueStart: Int32Array;
-  /** Grid cell → rank of the first threshold ≥ the cell's lower edge, per feature. */
+  /** values[first[f] … first[f] + count(f)) are feature f's thresholds. */
+  private readonly first: Int32Array;
+  private readonly counts: Int32Array;
+  /**
+   * Grid cell → rank of the first threshold ≥ the cell's lower edge, per feature; each feature's
+   * cells are followed by one entry equal to its threshold count, the upper bound of its last cell.
+   */
   private readonly grid: Int32Array;
   private readonly gridStart: Int32Array;
   private readonly lo: Float64Array;
@@ -26,97 +32,97 @@ export class ThresholdQuantizer {
   constructor(thresholds: readonly Float64Array[]) {
     const d = thresholds.length;
     const uniq = thresholds.map(uniqueSorted);
-    this.valueStart = new Int32Array(d + 1);
-    for (let f = 0; f < d; f++) this.valueStart[f + 1] = this.valueStart[f]! + uniq[f]!.length;
-    this.values = new Float64Array(this.valueStart[d]!);
+    this.counts = Int32Array.from(uniq, (u) => u.length);
+    this.first = new Int32Array(d);
     this.gridStart = new Int32Array(d + 1);
+    let size = 0;
+    for (let f = 0; f < d; f++) {
+      this.first[f] = size + 1;
+      size += uniq[f]!.length + 2;
+      this.gridStart[f + 1] = this.gridStart[f]! + Math.max(1, 4 * uniq[f]!.length) + 1;
+    }
+    this.values = new Float64Array(size);
+    this.grid = new Int32Array(this.gridStart[d]!);
     this.lo = new Float64Array(d);
     this.invWidth = new Float64Array(d);
-    const cells = uniq.map((u) => (u.length > 1 ? 2 * u.length : 1));
-    for (let f = 0; f < d; f++) this.gridStart[f + 1] = this.gridStart[f]! + cells[f]!;
-    this.grid = new Int32Array(this.gridStart[d]!);
     for (let f = 0; f < d; f++) {
       const u = uniq[f]!;
-      this.values.set(u, this.valueStart[f]);
+      const b = this.first[f]!;
+      this.values[b - 1] = -Infinity;
+      this.values.set(u, b);
+      this.values[b + u.length] = Infinity;
+      const g0 = this.gridStart[f]!;
+      const cells = this.gridStart[f + 1]! - g0 - 1;
+      this.grid[g0 + cells] = u.length;
       if (u.length < 2) continue;
       const lo = u[0]!;
-      const width = (u[u.length - 1]! - lo) / cells[f]!;
+      const width = (u[u.length - 1]! - lo) / cells;
       this.lo[f] = lo;
       this.invWidth[f] = 1 / width;
       let r = 0;
-      for (let c = 0; c < cells[f]!; c++) {
+      for (let c = 0; c < cells; c++) {
         const edge = lo + c * width;
         while (r < u.length && u[r]! < edge) r++;
-        this.grid[this.gridStart[f]! + c] = r;
+        this.grid[g0 + c] = r;
       }
     }
   }
 
   /** Number of distinct thresholds of feature f (ranks run from 0 to this value). */
   count(f: number): number {
-    return this.valueStart[f + 1]! - this.valueStart[f]!;
+    return this.counts[f]!;
   }
 
   /** rank(x) for feature f: how many of its thresholds are strictly below x. */
   rank(f: number, x: number): number {
-    const base = this.valueStart[f]!;
-    const m = this.valueStart[f + 1]! - base;
-    const v = this.values;
-    if (m === 0) return 0;
-    let r: number;
-    if (m === 1) {
-      r = 0;
-    } else {
-      const g0 = this.gridStart[f]!;
-      const cells = this.gridStart[f + 1]! - g0;
-      let c = Math.floor((x - this.lo[f]!) * this.invWidth[f]!);
-      c = c < 0 ? 0 : c >= cells ? cells - 1 : c;
-      r = this.grid[g0 + c]!;
-      const hi = c + 1 < cells ? this.grid[g0 + c + 1]! : m;
-      if (hi - r > 8) {
-        // A crowded cell: binary search within it.
-        r = lowerBound(v, base + r, base + hi, x) - base;
-      }
-    }
-    // Exact correction whatever rounding did to the cell index.
-    while (r < m && v[base + r]! < x) r++;
-    while (r > 0 && v[base + r - 1]! >= x) r--;
-    return r;
+    const b = this.first[f]!;
+    return lowerBound(this.values, b, b + this.counts[f]!, x) - b;
   }
 
   /**
-   * Ranks of a row-major block `src` (rows × d) into `dst`, grouped by `lanes` rows:
-   * dst[g·lanes·d + f·lanes + k] = rank of feature f in row g·lanes + k. The last group is
-   * padded with rank 0. Same result as `rank`, feature by feature so that each feature's grid
-   * stays in registers and cache.
+   * Ranks of a row-major block `src` (rows × d), shifted left by `shift`, into `dst` from index
+   * `at`, grouped by `lanes` rows: dst[at + g·lanes·d + f·lanes + k] = rank of feature f in row
+   * g·lanes + k, << shift. The last group is padded with 0. Same ranks as `rank`, feature by
+   * feature so that each feature's grid stays in registers and cache.
    */
-  quantizeLanes(src: Float64Array, rows: number, d: number, lanes: number, dst: Int32Array): void {
-    const groups = Math.ceil(rows / lanes);
-    dst.fill(0, 0, groups * lanes * d);
+  quantizeLanes(
+    src: Float64Array,
+    rows: number,
+    d: number,
+    lanes: number,
+    shift: number,
+    dst: Int32Array,
+    at: number,
+  ): void {
     const v = this.values;
     const grid = this.grid;
+    const groups = Math.ceil(rows / lanes);
+    const stride = lanes * d;
     for (let f = 0; f < d; f++) {
-      const base = this.valueStart[f]!;
-      const m = this.valueStart[f + 1]! - base;
-      if (m === 0) continue;
+      const b = this.first[f]!;
       const g0 = this.gridStart[f]!;
-      const cells = this.gridStart[f + 1]! - g0;
+      const lastCell = this.gridStart[f + 1]! - g0 - 2;
       const lo = this.lo[f]!;
       const inv = this.invWidth[f]!;
-      for (let i = 0; i < rows; i++) {
-        const x = src[i * d + f]!;
-        let r = 0;
-        if (m > 1) {
-          let c = Math.floor((x - lo) * inv);
-          c = c < 0 ? 0 : c >= cells ? cells - 1 : c;
-          r = grid[g0 + c]!;
-          const hi = c + 1 < cells ? grid[g0 + c + 1]! : m;
-          if (hi - r > 8) r = lowerBound(v, base + r, base + hi, x) - base;
+      for (let g = 0; g < groups; g++) {
+        const o = at + g * stride + f * lanes;
+        const n = Math.min(lanes, rows - g * lanes);
+        for (let k = 0; k < n; k++) {
+          const x = src[(g * lanes + k) * d + f]!;
+          // Clamped to the grid whatever rounding did; a NaN (0 · ∞ on a degenerate grid) gives 0.
+          const c = Math.min(lastCell, Math.max(0, (x - lo) * inv)) | 0;
+          let r = grid[g0 + c]!;
+          const hi = grid[g0 + c + 1]!;
+          // A crowded cell is binary-searched; any other usually holds at most one threshold,
+          // counted by +(a < b), which compiles to a flag read rather than a mispredicted branch.
+          if (hi - r > 8) r = lowerBound(v, b + r, b + hi, x) - b;
+          else r += +(v[b + r]! < x);
+          // Exact whatever the cell: the sentinels stop both scans.
+          while (v[b + r]! < x) r++;
+          while (v[b + r - 1]! >= x) r--;
+          dst[o + k] = r << shift;
         }
-        while (r < m && v[base + r]! < x) r++;
-        while (r > 0 && v[base + r - 1]! >= x) r--;
-        const k = i % lanes;
-        dst[(i - k) * d + k + f * lanes] = r;
+        for (let k = n; k < lanes; k++) dst[o + k] = 0;
       }
     }
   }
