@@ -42,9 +42,9 @@ describe('nomaly bench', () => {
   });
 
   it('prints a table with the machine and versions', () => {
-    const r = runCli(['bench', '--datasets', datasets, '--algorithms', 'iforest']);
+    const r = runCli(['bench', '--datasets', datasets, '--algorithms', 'iforest', '--repeat', '2']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/machine: \d+ × .*; node v\d+/);
+    expect(r.stdout).toMatch(/machine: \d+ × .*; node v\d+.*fastest of 2 run\(s\)/);
     expect(r.stdout).toContain(
       '| dataset | rows | d | algorithm | ROC-AUC | AP | fit s | score s | score rows/s |',
     );
@@ -56,6 +56,9 @@ describe('nomaly bench', () => {
     const bad = runCli(['bench', '--datasets', datasets, '--algorithms', 'iforest,magic']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown algorithm 'magic'/);
+    expect(runCli(['bench', '--datasets', datasets, '--repeat', '0']).stderr).toMatch(
+      /--repeat must be/,
+    );
     const unlabelled = join(dir, 'unlabelled');
     mkdirSync(unlabelled);
     writeFileSync(join(unlabelled, 'x.csv'), 'a,b\n1,2\n3,4\n');
