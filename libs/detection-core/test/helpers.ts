@@ -138,3 +138,30 @@ export function readNumericColumns(path: string): Record<string, number[]> {
   for (const key of Object.keys(records[0] ?? {})) out[key] = records.map((r) => Number(r[key]));
   return out;
 }
+
+/**
+ * Training rows with ties, skew both ways and a constant column: continuous, a right-skewed
+ * integer column, constant, a left-skewed column, a tied half-integer column (for the ECDF
+ * detectors).
+ */
+export function awkwardColumns(n: number, seed: number): number[][] {
+  const rng = new Random(seed);
+  return Array.from({ length: n }, () => [
+    2 * rng.normal() + 1,
+    Math.floor(6 * rng.uniform() ** 2),
+    3,
+    -Math.exp(rng.normal()),
+    Math.round(4 * rng.normal()) / 2,
+  ]);
+}
+
+/** Rows to score against `awkwardColumns` data: some training rows, far outliers, unseen values. */
+export function tailProbes(train: number[][]): number[][] {
+  return [
+    ...train.slice(0, 30),
+    [100, 100, 100, 100, 100],
+    [-100, -100, -100, -100, -100],
+    [1, 2.5, 3.5, -1, 0.25],
+    [1, 2, 3, -1, 0],
+  ];
+}

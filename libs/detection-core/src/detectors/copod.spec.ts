@@ -1,36 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { blobs, maxAbsDiff } from '../../test/helpers.js';
-import { Random } from '../core/random.js';
+import { awkwardColumns, blobs, maxAbsDiff, tailProbes } from '../../test/helpers.js';
 import { rocAuc } from '../metrics/metrics.js';
 import { decodeArray, encodeArray } from '../model/encoding.js';
 import { seal } from '../model/model-document.js';
 import { COPOD } from './copod.js';
 import { ECOD } from './ecod.js';
-
-/**
- * Training rows with ties, skew both ways and a constant column: continuous, a right-skewed
- * integer column, constant, a left-skewed column, a tied half-integer column.
- */
-function awkward(n: number, seed: number): number[][] {
-  const rng = new Random(seed);
-  return Array.from({ length: n }, () => [
-    2 * rng.normal() + 1,
-    Math.floor(6 * rng.uniform() ** 2),
-    3,
-    -Math.exp(rng.normal()),
-    Math.round(4 * rng.normal()) / 2,
-  ]);
-}
-
-function probes(train: number[][]): number[][] {
-  return [
-    ...train.slice(0, 30),
-    [100, 100, 100, 100, 100],
-    [-100, -100, -100, -100, -100],
-    [1, 2.5, 3.5, -1, 0.25],
-    [1, 2, 3, -1, 0],
-  ];
-}
 
 /** Sample skewness m3 / m2^1.5, 0 for a constant column. */
 function naiveSkewness(col: number[]): number {
@@ -58,8 +32,8 @@ function naiveCopod(train: number[][], rows: number[][]): number[][] {
 const sum = (a: number[]): number => a.reduce((s, v) => s + v, 0);
 
 describe(COPOD.name, () => {
-  const train = awkward(250, 3);
-  const rows = probes(train);
+  const train = awkwardColumns(250, 3);
+  const rows = tailProbes(train);
 
   it('matches a naive implementation, with ties, skew both ways and a constant column', () => {
     const sut = new COPOD().fit(train);
