@@ -6,6 +6,7 @@ import { Random } from '../core/random.js';
 import { decodeArray, encodeArray } from '../model/encoding.js';
 import { ISOLATION_FOREST_PARAMS } from './isolation-forest.js';
 import { averagePathLength } from './path-length.js';
+import { drawSubsample } from './subsample.js';
 
 export interface ExtendedIsolationForestParams {
   /** Number of trees. */
@@ -218,12 +219,8 @@ class TreeBuilder {
   }
 
   grow(X: Matrix, rng: Random): void {
-    const { d, psi } = this;
-    const rows = rng.sample(X.rows, psi);
-    for (let r = 0; r < psi; r++) {
-      this.buf.set(X.data.subarray(rows[r]! * d, rows[r]! * d + d), r * d);
-      this.idx[r] = r;
-    }
+    const { psi } = this;
+    drawSubsample(X, psi, rng, this.buf, this.idx);
     const before = this.node.length;
     this.split(0, psi, 0, rng);
     this.sizes.push(this.node.length - before);

@@ -5,6 +5,7 @@ import type { ParamSpecs } from '../core/params.js';
 import { Random } from '../core/random.js';
 import { decodeArray, encodeArray } from '../model/encoding.js';
 import { averagePathLength } from './path-length.js';
+import { drawSubsample } from './subsample.js';
 import { ThresholdQuantizer } from './threshold-quantizer.js';
 
 export interface IsolationForestParams {
@@ -182,12 +183,8 @@ class TreeBuilder {
   }
 
   grow(X: Matrix, rng: Random): void {
-    const { d, psi } = this;
-    const rows = rng.sample(X.rows, psi);
-    for (let r = 0; r < psi; r++) {
-      this.buf.set(X.data.subarray(rows[r]! * d, rows[r]! * d + d), r * d);
-      this.idx[r] = r;
-    }
+    const { psi } = this;
+    drawSubsample(X, psi, rng, this.buf, this.idx);
     const before = this.feature.length;
     this.split(0, psi, 0, rng);
     this.sizes.push(this.feature.length - before);

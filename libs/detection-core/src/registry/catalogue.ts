@@ -15,8 +15,8 @@ import { LODA, LODA_PARAMS } from '../detectors/loda.js';
 import { MCD, MCD_PARAMS } from '../detectors/mcd.js';
 import { PCA, PCA_PARAMS } from '../detectors/pca.js';
 
-/** What the catalogue knows of a single (non-ensemble) algorithm. */
-export interface BaseAlgorithm {
+/** How an algorithm is described to users (CLI, API). */
+export interface AlgorithmDescription {
   /** Name used in parameters, model documents, the CLI and the API. */
   name: string;
   title: string;
@@ -27,6 +27,10 @@ export interface BaseAlgorithm {
   explainable: boolean;
   /** Whether results depend on `seed`. */
   randomized: boolean;
+}
+
+/** What the catalogue knows of a single (non-ensemble) algorithm. */
+export interface BaseAlgorithm extends AlgorithmDescription {
   /** Its own parameters (the common ones are added by the registry). */
   specs: ParamSpecs;
   create(params: object): Detector;

@@ -4,16 +4,15 @@ import { DetectionError, DetectionErrorCode } from '../core/errors.js';
 import { coerceParam, type ParamSpecs } from '../core/params.js';
 import { ENSEMBLE_PARAMS, Ensemble } from '../detectors/ensemble.js';
 import { verifyDocument } from '../model/model-document.js';
-import { BASE_ALGORITHMS, parameterSchema, type BaseAlgorithm } from './catalogue.js';
+import {
+  BASE_ALGORITHMS,
+  parameterSchema,
+  type AlgorithmDescription,
+  type BaseAlgorithm,
+} from './catalogue.js';
 
 /** A catalogue entry as services publish it (`GET /api/v1/detectors/algorithms`). */
-export interface AlgorithmInfo {
-  name: string;
-  title: string;
-  summary: string;
-  reference: string;
-  explainable: boolean;
-  randomized: boolean;
+export interface AlgorithmInfo extends AlgorithmDescription {
   /** JSON Schema of the parameters, common ones included, with defaults. */
   parameters: Record<string, unknown>;
 }
