@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import { trace } from '@opentelemetry/api';
+import { ServiceError, type Logger, type PlatformMetrics } from '@nomaly/platform-core';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Fastify server options every service shares. `bodyLimit` bounds the decoded body (see the
+ * decompression hook); JSON with `__proto__` or `constructor.prototype` keys is refused.
+ */
+export function fastifyServerOptions(options: {
+  logger: Logger;
+  maxRequestBytes: number;
+}): FastifyServerOptions {
+  return {
+    loggerInstance: options.logger,
+    bodyLimit: options.maxRequestBytes,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // A caller-supplied id is kept (so a client can correlate) only when it is well formed.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Closing: finish in-flight requests, drop idle keep-alive sockets, refuse new requests 503.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    trustProxy: true,
+  };
+}
+
+const DECODERS: Readonly<Record<string, () => NodeJS.ReadWriteStream>> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/**
+ * The platform's HTTP hooks: compressed request bodies decoded (so `bodyLimit` counts decoded
+ * bytes and a gzip bomb stops at the limit), security headers, CORS, request ids echoed, the
+ * HTTP metrics by route template and span names by route. (Errors Fastify raises before a
+ * handler runs reach Nest's error handler, hence the problem filter.)
+ */
+export async function registerHttpPlatform(
+  fastify: FastifyInstance,
+  options: { logger: Logger; metrics: PlatformMetrics; corsOrigins: readonly string[] },
+): Promise<void> {
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding === undefined || encoding === '' || encoding === 'identity') return payload;
+    const decoder = DECODERS[encoding];
+    if (decoder === undefined) {
+      throw new ServiceError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding "${encoding}" is not supported (gzip, deflate or br).`,
+      );
+    }
+    const stream = decoder();
+    const decoded = (payload as Readable).pipe(stream) as unknown as Readable & {
+      receivedEncodedLength?: number;
+    };
+    // Fastify checks Content-Length against the bytes read off the socket; count them for it.
+    decoded.receivedEncodedLength = 0;
+    (payload as Readable).on('data', (chunk: Buffer) => {
+      decoded.receivedEncodedLength = (decoded.receivedEncodedLength ?? 0) + chunk.length;
+    });
+    return decoded;
+  });
+
+  await fastify.register(helmet, {
+    global: true,
+    // An API answers JSON; nothing it serves should load resources or be framed.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+
+  await fastify.register(cors, {
+    origin:
+      options.corsOrigins.length === 0
+        ? false
+        : options.corsOrigins.includes('*')
+          ? true
+          : [...options.corsOrigins],
+    // Bearer tokens, not cookies: no credentials mode, so `*` stays safe.
+    credentials: false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'Idempotent-Replayed',
+    ],
+    maxAge: 600,
+  });
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+    const route = request.routeOptions.url;
+    const span = trace.getActiveSpan();
+    if (span !== undefined && route !== undefined) {
+      span.updateName(`${request.method} ${route}`);
+      span.setAttribute('http.route', route);
+    }
+  });
+
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    // The OpenAPI explorer is the one HTML page a service serves; it needs its own scripts.
+    if (request.url.startsWith('/api/docs')) {
+      void reply.header(
+        'Content-Security-Policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+      );
+    }
+    return payload;
+  });
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    options.metrics.observeHttp(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
+}
