@@ -62,6 +62,7 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<S
     logger,
     metrics,
     corsOrigins: config.CORS_ORIGINS,
+    lifecycle,
   });
 
   @Module({

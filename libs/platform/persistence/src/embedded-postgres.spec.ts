@@ -96,6 +96,17 @@ describe(startEmbeddedPostgres.name, () => {
       await expect(
         queryOnce(`postgres://postgres:wrong@127.0.0.1:${port}/nomaly`, 'SELECT 1'),
       ).rejects.toThrow(/password authentication failed/);
+
+      // A second process on the same data dir shares the running server and leaves it running.
+      const shared = await startEmbeddedPostgres({
+        dataDir: join(dir, 'direct'),
+        port,
+        logger: recordingLogger(),
+      });
+      expect(shared.url).toBe(sut.url);
+      await shared.stop();
+      const after = await queryOnce<{ one: number }>(sut.url, 'SELECT 1 AS one');
+      expect(after.rows).toEqual([{ one: 1 }]);
     } finally {
       await Promise.all([sut.stop(), sut.stop()]);
     }

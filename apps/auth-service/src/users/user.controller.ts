@@ -1,0 +1,45 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { clampLimit, type Page, type Principal } from '@nomaly/platform-core';
+import { CurrentPrincipal, RequireRole, ResourceIdPipe } from '@nomaly/platform-nest';
+import { CreateUserDto, UpdateUserDto, UserDto } from './user.dto.js';
+import { UserService } from './user.service.js';
+
+/** Users of the caller's tenant: admin only. */
+@ApiTags('users')
+@ApiBearerAuth()
+@RequireRole('admin')
+@Controller('api/v1/auth/users')
+export class UserController {
+  constructor(private readonly users: UserService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a user in the caller’s tenant' })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateUserDto,
+  ): Promise<UserDto> {
+    return this.users.create(principal.tenantId, body);
+  }
+
+  @Get()
+  @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<Page<UserDto>> {
+    return this.users.list(principal.tenantId, clampLimit(limit), cursor);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change a user’s roles or disable them' })
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ResourceIdPipe('user')) id: string,
+    @Body() body: UpdateUserDto,
+  ): Promise<UserDto> {
+    return this.users.update(principal.tenantId, id, body);
+  }
+}
