@@ -1,23 +1,14 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Page, Principal } from '@nomaly/platform-core';
 import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiTags,
-} from '@nestjs/swagger';
-import { clampLimit, type Page, type Principal } from '@nomaly/platform-core';
-import { CurrentPrincipal, RequireRole, ResourceIdPipe } from '@nomaly/platform-nest';
+  ApiPageQuery,
+  CurrentPrincipal,
+  PageParams,
+  RequireRole,
+  ResourceIdPipe,
+  type PageRequest,
+} from '@nomaly/platform-nest';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto.js';
 import { ApiKeyService } from './api-key.service.js';
 
@@ -45,14 +36,12 @@ export class ApiKeyController {
 
   @Get()
   @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
-  @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiPageQuery()
   async list(
     @CurrentPrincipal() principal: Principal,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
+    @PageParams() page: PageRequest,
   ): Promise<Page<ApiKeyDto>> {
-    return this.apiKeys.list(principal.tenantId, clampLimit(limit), cursor);
+    return this.apiKeys.list(principal.tenantId, page.limit, page.cursor);
   }
 
   @Delete(':id')

@@ -1,16 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ROLES, type Role } from '@nomaly/platform-core';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-} from 'class-validator';
+import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
+import { RoleList } from '../users/role-list.decorator.js';
 
 export class CreateApiKeyDto {
   @ApiProperty({ description: 'What the key is for', example: 'ingest pipeline' })
@@ -18,13 +9,7 @@ export class CreateApiKeyDto {
   @Length(1, 100)
   name!: string;
 
-  @ApiPropertyOptional({ enum: ROLES, isArray: true, description: 'Default: ["analyst"]' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(3)
-  @ArrayUnique()
-  @IsIn(ROLES, { each: true })
+  @RoleList({ required: false, description: 'Default: ["analyst"]' })
   roles?: Role[];
 
   @ApiPropertyOptional({ description: 'ISO 8601 instant after which the key stops working' })

@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
-  decodeCursor,
   Resilience,
   ServiceError,
-  toPage,
   type Page,
   type Principal,
   type Role,
 } from '@nomaly/platform-core';
-import { Database } from '@nomaly/platform-persistence';
+import { Database, fetchPage } from '@nomaly/platform-persistence';
 import { generateApiKey, parseApiKey } from '../crypto/index.js';
 import { ApiKeyEntity } from '../persistence/index.js';
 import type { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto.js';
@@ -112,22 +110,12 @@ export class ApiKeyService {
     return { ...toApiKeyDto(entity), key: generated.key };
   }
 
-  async list(
-    tenantId: string,
-    limit: number,
-    cursor: string | undefined,
-  ): Promise<Page<ApiKeyDto>> {
-    const after = decodeCursor(cursor);
-    const query = this.repository
-      .createQueryBuilder('k')
-      .where('k.tenant_id = :tenantId', { tenantId })
-      .orderBy('k.created_at', 'ASC')
-      .addOrderBy('k.id', 'ASC')
-      .take(limit + 1);
-    if (after !== undefined) {
-      query.andWhere('(k.created_at, k.id) > (:createdAt, :id)', after);
-    }
-    return toPage(await query.getMany(), limit, toApiKeyDto);
+  list(tenantId: string, limit: number, cursor: string | undefined): Promise<Page<ApiKeyDto>> {
+    return fetchPage(
+      this.repository.createQueryBuilder('k').where('k.tenant_id = :tenantId', { tenantId }),
+      { limit, cursor },
+      toApiKeyDto,
+    );
   }
 
   /** Revokes a key of the caller's tenant; a key of another tenant is "not found", as missing. */

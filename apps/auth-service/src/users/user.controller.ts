@@ -1,7 +1,14 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { clampLimit, type Page, type Principal } from '@nomaly/platform-core';
-import { CurrentPrincipal, RequireRole, ResourceIdPipe } from '@nomaly/platform-nest';
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Page, Principal } from '@nomaly/platform-core';
+import {
+  ApiPageQuery,
+  CurrentPrincipal,
+  PageParams,
+  RequireRole,
+  ResourceIdPipe,
+  type PageRequest,
+} from '@nomaly/platform-nest';
 import { CreateUserDto, UpdateUserDto, UserDto } from './user.dto.js';
 import { UserService } from './user.service.js';
 
@@ -23,14 +30,12 @@ export class UserController {
   }
 
   @Get()
-  @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiPageQuery()
   async list(
     @CurrentPrincipal() principal: Principal,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
+    @PageParams() page: PageRequest,
   ): Promise<Page<UserDto>> {
-    return this.users.list(principal.tenantId, clampLimit(limit), cursor);
+    return this.users.list(principal.tenantId, page.limit, page.cursor);
   }
 
   @Patch(':id')

@@ -1,17 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ROLES, type Role } from '@nomaly/platform-core';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsBoolean,
-  IsEmail,
-  IsIn,
-  IsOptional,
-  IsString,
-  MaxLength,
-} from 'class-validator';
+import { IsBoolean, IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { RoleList } from './role-list.decorator.js';
 
 export class CreateUserDto {
   @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
@@ -21,23 +11,12 @@ export class CreateUserDto {
   @MaxLength(256)
   password!: string;
 
-  @ApiProperty({ enum: ROLES, isArray: true })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(3)
-  @ArrayUnique()
-  @IsIn(ROLES, { each: true })
+  @RoleList({ required: true })
   roles!: Role[];
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ enum: ROLES, isArray: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(3)
-  @ArrayUnique()
-  @IsIn(ROLES, { each: true })
+  @RoleList({ required: false })
   roles?: Role[];
 
   @ApiPropertyOptional({ description: 'A disabled user cannot sign in or refresh' })

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, ServiceError, toPage, type Page, type Role } from '@nomaly/platform-core';
-import { Database } from '@nomaly/platform-persistence';
+import { ServiceError, type Page, type Role } from '@nomaly/platform-core';
+import { Database, fetchPage } from '@nomaly/platform-persistence';
 import { checkPasswordPolicy, hashPassword } from '../crypto/index.js';
 import { UserEntity } from '../persistence/index.js';
 import type { CreateUserDto, UpdateUserDto, UserDto } from './user.dto.js';
@@ -54,16 +54,12 @@ export class UserService {
     }
   }
 
-  async list(tenantId: string, limit: number, cursor: string | undefined): Promise<Page<UserDto>> {
-    const after = decodeCursor(cursor);
-    const query = this.repository
-      .createQueryBuilder('u')
-      .where('u.tenant_id = :tenantId', { tenantId })
-      .orderBy('u.created_at', 'ASC')
-      .addOrderBy('u.id', 'ASC')
-      .take(limit + 1);
-    if (after !== undefined) query.andWhere('(u.created_at, u.id) > (:createdAt, :id)', after);
-    return toPage(await query.getMany(), limit, toUserDto);
+  list(tenantId: string, limit: number, cursor: string | undefined): Promise<Page<UserDto>> {
+    return fetchPage(
+      this.repository.createQueryBuilder('u').where('u.tenant_id = :tenantId', { tenantId }),
+      { limit, cursor },
+      toUserDto,
+    );
   }
 
   /** Changes roles or the disabled flag of a user of the caller's tenant. */

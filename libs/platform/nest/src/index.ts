@@ -11,6 +11,7 @@ export * from './grpc/grpc-errors.js';
 export * from './health/health.controller.js';
 export * from './http/id.pipe.js';
 export * from './http/idempotency.interceptor.js';
+export * from './http/page-request.js';
 export * from './http/problem.js';
 export * from './http/problem.filter.js';
 export * from './http/validation.js';

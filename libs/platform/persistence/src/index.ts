@@ -18,3 +18,4 @@ export {
 export { runMigrationCli, MIGRATION_CLI_USAGE, type MigrationCliOutput } from './migration-cli.js';
 export { maskUrl } from './connection-url.js';
 export type { DatabaseLogger, DatabasePoolMetrics } from './types.js';
+export { fetchPage, type PageableRow } from './pagination.js';

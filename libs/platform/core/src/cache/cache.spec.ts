@@ -1,19 +1,14 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../observability/logger.js';
 import { Resilience } from '../resilience/resilience.js';
 import { CACHE_OPERATION, createCache } from './cache.js';
 import { cacheKey } from './cache-key.js';
 import { createRedisClient } from './redis-client.js';
-
-const SHARED_REDIS = 'redis://127.0.0.1:6379';
-/** Nothing listens on port 1: connections are refused at once. */
-const DEAD_REDIS = 'redis://127.0.0.1:1';
+import { DEAD_REDIS, ready, SHARED_REDIS, spawnRedis } from '../../test/redis.js';
 
 function logCapture() {
   const lines: Record<string, unknown>[] = [];
@@ -25,50 +20,6 @@ function logCapture() {
     },
   });
   return { lines, logger };
-}
-
-async function ready(client: Redis): Promise<Redis> {
-  if (client.status !== 'ready') await once(client, 'ready');
-  return client;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** A throwaway redis-server of our own, to kill mid-test without touching the shared one. */
-async function spawnRedis(): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(
-    '/usr/bin/redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  await vi.waitFor(
-    async () => {
-      const probe = new Redis(url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        expect(await probe.ping()).toBe('PONG');
-      } finally {
-        probe.disconnect();
-      }
-    },
-    { timeout: 10_000, interval: 50 },
-  );
-  return { url, process: child };
 }
 
 describe(createCache.name, () => {

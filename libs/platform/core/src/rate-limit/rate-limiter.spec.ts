@@ -1,61 +1,16 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cacheKey } from '../cache/cache-key.js';
 import { createRedisClient } from '../cache/redis-client.js';
 import { createLogger } from '../observability/logger.js';
 import { createRateLimiter } from './rate-limiter.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { ready, spawnRedis } from '../../test/redis.js';
 
 const logger = createLogger({ service: 'rate-limit-spec', level: 'silent' });
-
-async function ready(client: Redis): Promise<Redis> {
-  if (client.status !== 'ready') await once(client, 'ready');
-  return client;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** A throwaway redis-server (fresh script cache), never the shared one. */
-async function spawnRedis(): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(
-    '/usr/bin/redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  await vi.waitFor(
-    async () => {
-      const probe = new Redis(url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        expect(await probe.ping()).toBe('PONG');
-      } finally {
-        probe.disconnect();
-      }
-    },
-    { timeout: 10_000, interval: 50 },
-  );
-  return { url, process: child };
-}
 
 /** Consumes until the first denial (at most `max` times); returns the decisions. */
 async function drain(limiter: RateLimiter, subject: string, max = 1_000) {
