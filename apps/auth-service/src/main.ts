@@ -13,4 +13,12 @@ try {
   process.stderr.write(`auth-service: ${error.message}\n`);
   process.exit(78); // EX_CONFIG
 }
-await runService(authServiceDefinition(config));
+try {
+  await runService(authServiceDefinition(config));
+} catch (error) {
+  // A dependency or the schema is not usable: say why in one line and let the orchestrator retry.
+  process.stderr.write(
+    `auth-service: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}

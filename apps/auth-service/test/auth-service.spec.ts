@@ -498,22 +498,39 @@ describe('authorisation and validation', () => {
 
 describe('idempotency keys', () => {
   it('replays the first response for the same key and body, and refuses another body', async () => {
-    const before = await count('api_keys');
-    const send = (name: string) =>
-      call('/api/v1/auth/api-keys', {
+    const before = await count('users');
+    const send = (email: string) =>
+      call('/api/v1/auth/users', {
         method: 'POST',
         token: adminToken,
         headers: { 'Idempotency-Key': `create-${tenantId}` },
-        json: { name, roles: ['viewer'] },
+        json: { email, password: 'a long enough password', roles: ['viewer'] },
       });
-    const first = await send('idempotent');
-    const second = await send('idempotent');
+    const first = await send('once@acme.test');
+    const second = await send('once@acme.test');
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await second.json()).toEqual(await first.json());
-    await expectProblem(await send('other body'), 422, 'IDEMPOTENCY_KEY_REUSED');
-    expect(await count('api_keys')).toBe(before + 1);
+    await expectProblem(await send('other@acme.test'), 422, 'IDEMPOTENCY_KEY_REUSED');
+    expect(await count('users')).toBe(before + 1);
+  });
+
+  it('never stores a response holding a new API key for replay', async () => {
+    const send = () =>
+      call('/api/v1/auth/api-keys', {
+        method: 'POST',
+        token: adminToken,
+        headers: { 'Idempotency-Key': `key-${tenantId}` },
+        json: { name: 'not replayed', roles: ['viewer'] },
+      });
+    const [first, second] = [await send(), await send()];
+    expect(second.headers.get('idempotent-replayed')).toBeNull();
+    const [a, b] = [
+      (await first.json()) as { id: string },
+      (await second.json()) as { id: string },
+    ];
+    expect(a.id).not.toBe(b.id);
   });
 });
 

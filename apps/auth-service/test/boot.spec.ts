@@ -35,6 +35,36 @@ describe('configuration at boot', () => {
   });
 });
 
+describe('schema version at boot', () => {
+  it('refuses to serve in production on a database with pending migrations', async () => {
+    const database = await createTestDatabase();
+    try {
+      const child = spawn(process.execPath, ['dist/main.js'], {
+        cwd: APP_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          ENVIRONMENT: 'production',
+          SECRET_KEY: 'p'.repeat(40),
+          DATABASE_URL: database.url,
+          HOST: '127.0.0.1',
+          PORT: '0',
+          GRPC_PORT: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      const [code] = (await once(child, 'exit')) as [number];
+      expect(code).not.toBe(0);
+      expect(output).toContain('InitialAuthSchema1764190000000');
+      expect(output).toContain('Run the migrate command first');
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
 describe('rate limiting', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let service: RunningService;

@@ -4,6 +4,7 @@ import type { Page, Principal } from '@nomaly/platform-core';
 import {
   ApiPageQuery,
   CurrentPrincipal,
+  NotReplayable,
   PageParams,
   RequireRole,
   ResourceIdPipe,
@@ -21,7 +22,12 @@ export class ApiKeyController {
   constructor(private readonly apiKeys: ApiKeyService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key (the key is in this response only)' })
+  @NotReplayable()
+  @ApiOperation({
+    summary: 'Create an API key (the key is in this response only)',
+    description:
+      'Idempotency-Key is not honoured: the response holds a secret that is never stored.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   async create(
     @CurrentPrincipal() principal: Principal,

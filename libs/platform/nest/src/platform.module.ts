@@ -221,6 +221,15 @@ function databaseProvider(
       if (config.ENVIRONMENT === 'development' || config.ENVIRONMENT === 'test') {
         const applied = await database.migrate();
         if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      } else {
+        // Serving on a schema older than the code fails request by request; refuse to start.
+        const pending = await database.pendingMigrations();
+        if (pending.length > 0) {
+          await database.close();
+          throw new Error(
+            `The ${definition.schema} schema is behind this version: ${pending.length} migration(s) pending (${pending.join(', ')}). Run the migrate command first.`,
+          );
+        }
       }
       resilience.registerProbe('database', async () => (await database.ping(1_000)).ok);
       return database;

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 export const IS_PUBLIC = 'nomaly:public';
 export const REQUIRED_ROLE = 'nomaly:role';
 export const SKIP_RATE_LIMIT = 'nomaly:skip-rate-limit';
+export const NOT_REPLAYABLE = 'nomaly:not-replayable';
 
 /** Opens a route to unauthenticated callers; every other route requires a valid token. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
@@ -16,6 +17,13 @@ export const RequireRole = (role: Role): MethodDecorator & ClassDecorator =>
 /** Probes and scrapes are not rate limited: a throttled probe would restart a healthy pod. */
 export const SkipRateLimit = (): MethodDecorator & ClassDecorator =>
   SetMetadata(SKIP_RATE_LIMIT, true);
+
+/**
+ * A POST whose response carries a secret shown once (a new API key): it is never stored for
+ * replay, so `Idempotency-Key` is not honoured there — a retry creates another one.
+ */
+export const NotReplayable = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(NOT_REPLAYABLE, true);
 
 declare module 'fastify' {
   interface FastifyRequest {

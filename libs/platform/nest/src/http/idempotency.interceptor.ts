@@ -13,17 +13,20 @@ import {
   ServiceError,
 } from '@nomaly/platform-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { NOT_REPLAYABLE } from '../auth/decorators.js';
 import { catchError, from, mergeMap, of, type Observable } from 'rxjs';
 
 /** Nest's metadata key for `@HttpCode()`. */
 const HTTP_CODE_METADATA = '__httpCode__';
 
 /**
- * `Idempotency-Key` on POST: the first request with a key runs and its response is kept for a
- * day; a retry with the same key and body gets that response again (`Idempotent-Replayed:
- * true`) without running twice; the same key with another body is a 422, and one still
- * running is a 409. Keys are scoped by tenant and route. Only successes are kept: an error frees
- * the key, so a retry runs again (and a bad request fails again, the same way).
+ * `Idempotency-Key` on an authenticated POST: the first request with a key runs and its
+ * response is kept for a day; a retry with the same key and body gets that response again
+ * (`Idempotent-Replayed: true`) without running twice; the same key with another body is a 422,
+ * and one still running is a 409. Keys are scoped by caller and route. Only successes are kept:
+ * an error frees the key, so a retry runs again (and a bad request fails again, the same way).
+ * Public routes (token exchange) and `@NotReplayable()` routes store no responses, so the header
+ * has no effect there: their responses hold credentials that must not sit in a cache.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -37,12 +40,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    if (request.method !== 'POST') return next.handle();
+    const principal = request.principal;
+    if (request.method !== 'POST' || principal === undefined) return next.handle();
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(NOT_REPLAYABLE, targets) === true) {
+      return next.handle();
+    }
     const key = parseIdempotencyKey(request.headers['idempotency-key']);
     if (key === undefined) return next.handle();
 
+    // Per caller, not per tenant: two users' keys never collide, and nobody else's response
+    // (which may be personal) is ever replayed to them.
     const route = request.routeOptions.url ?? request.url;
-    const scope = `${request.principal?.tenantId ?? 'public'}:${route}`;
+    const scope = `${principal.tenantId}:${principal.subject}:${route}`;
     const fingerprint = requestFingerprint(
       request.method,
       request.url,
