@@ -88,6 +88,14 @@ export default tseslint.config(
               sourceTag: 'scope:auth',
               onlyDependOnLibsWithTags: ['scope:platform', 'scope:contracts', 'scope:core'],
             },
+            {
+              sourceTag: 'scope:dataset',
+              onlyDependOnLibsWithTags: ['scope:platform', 'scope:contracts', 'scope:core'],
+            },
+            {
+              sourceTag: 'scope:model',
+              onlyDependOnLibsWithTags: ['scope:platform', 'scope:contracts', 'scope:core'],
+            },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },

@@ -63,11 +63,15 @@ const env = {
   RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
   RATE_LIMIT_BURST: '1000000',
 };
-const service = spawn(process.execPath, ['--import', './otel-register.mjs', 'dist/main.js'], {
-  cwd: APP,
-  env,
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+const service = spawn(
+  process.execPath,
+  ['--import', '@nomaly/platform-telemetry/register', 'dist/main.js'],
+  {
+    cwd: APP,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 const base = `http://127.0.0.1:${port}`;
 
 try {

@@ -1,6 +1,6 @@
 /**
  * Runs the built auth-service as a real process, as production does (`node --import
- * ./otel-register.mjs dist/main.js`), against a fresh database on the machine's PostgreSQL, so
+ * @nomaly/platform-telemetry/register dist/main.js`), against a fresh database on the machine's PostgreSQL, so
  * tests see exactly what a user sees: real HTTP, real gRPC, real logs, real shutdown.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -90,11 +90,15 @@ export async function startService(extraEnv: Record<string, string>): Promise<Ru
     SHUTDOWN_TIMEOUT_MS: '8000',
     ...extraEnv,
   };
-  const child = spawn(process.execPath, ['--import', './otel-register.mjs', 'dist/main.js'], {
-    cwd: APP_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', '@nomaly/platform-telemetry/register', 'dist/main.js'],
+    {
+      cwd: APP_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: LogLine[] = [];
   const stderr: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {

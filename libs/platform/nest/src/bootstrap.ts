@@ -170,7 +170,7 @@ export async function runService(definition: ServiceDefinition): Promise<Service
   return service;
 }
 
-/** Set by a service's `otel-register.mjs`: flushes buffered spans, bounded. */
+/** Set by `@nomaly/platform-telemetry/register`: flushes buffered spans, bounded. */
 const TELEMETRY_SHUTDOWN = Symbol.for('nomaly.telemetry.shutdown');
 
 async function flushTelemetry(): Promise<void> {

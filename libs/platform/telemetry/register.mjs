@@ -1,8 +1,11 @@
-// OpenTelemetry starts before anything else: `node --import ./otel-register.mjs dist/main.js`.
+// OpenTelemetry starts before anything else in every service:
+//   node --import @nomaly/platform-telemetry/register dist/main.js
 // The ESM loader hook lets the http and gRPC instrumentations patch modules as they load.
 // Spans are always created (so logs carry trace ids); they are exported over OTLP only when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set — OpenTelemetry's own variables configure the exporter.
+import { readFileSync } from 'node:fs';
 import { register } from 'node:module';
+import { dirname, join } from 'node:path';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -14,8 +17,21 @@ register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 const exporting = (process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '') !== '';
 
+/** `auth-service` for apps/auth-service/dist/main.js: the name in the nearest package.json. */
+function entryPackageName() {
+  for (let dir = dirname(process.argv[1] ?? '.'); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      return String(name).replace(/^@[^/]+\//, '');
+    } catch {
+      // no package.json here: look higher
+    }
+  }
+  return 'nomaly-service';
+}
+
 const sdk = new NodeSDK({
-  serviceName: process.env.SERVICE_NAME || 'auth-service',
+  serviceName: process.env.OTEL_SERVICE_NAME || process.env.SERVICE_NAME || entryPackageName(),
   spanProcessors: exporting ? [new BatchSpanProcessor(new OTLPTraceExporter())] : [],
   instrumentations: [
     new HttpInstrumentation({
