@@ -86,16 +86,32 @@ export default tseslint.config(
             },
             {
               sourceTag: 'scope:auth',
-              onlyDependOnLibsWithTags: ['scope:platform', 'scope:contracts', 'scope:core'],
+              onlyDependOnLibsWithTags: [
+                'scope:platform',
+                'scope:contracts',
+                'scope:core',
+                'scope:testing',
+              ],
             },
             {
               sourceTag: 'scope:dataset',
-              onlyDependOnLibsWithTags: ['scope:platform', 'scope:contracts', 'scope:core'],
+              onlyDependOnLibsWithTags: [
+                'scope:platform',
+                'scope:contracts',
+                'scope:core',
+                'scope:testing',
+              ],
             },
             {
               sourceTag: 'scope:model',
-              onlyDependOnLibsWithTags: ['scope:platform', 'scope:contracts', 'scope:core'],
+              onlyDependOnLibsWithTags: [
+                'scope:platform',
+                'scope:contracts',
+                'scope:core',
+                'scope:testing',
+              ],
             },
+            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:testing'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
