@@ -5,3 +5,4 @@
 export * from './auth.js';
 export * from './database.js';
 export * from './process.js';
+export * from './shared.js';

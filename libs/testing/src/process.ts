@@ -51,6 +51,21 @@ export async function startService(
   app: string,
   extraEnv: Record<string, string>,
 ): Promise<RunningService> {
+  // A free port can be taken by another test process between our probe and the service's
+  // bind (suites run in parallel): on that one failure, start again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(app, extraEnv);
+    } catch (error) {
+      const portsChosenHere = extraEnv.PORT === undefined && extraEnv.GRPC_PORT === undefined;
+      if (!(error instanceof PortTakenError) || !portsChosenHere || attempt === 3) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(app: string, extraEnv: Record<string, string>): Promise<RunningService> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
@@ -80,14 +95,16 @@ export async function startService(
   const exited = new Promise<number | null>((resolveExit) => {
     child.once('exit', (code) => resolveExit(code));
   });
+  const closed = once(child, 'close').catch(() => undefined);
 
   const baseUrl = `http://127.0.0.1:${env.PORT}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(
-        `${app} exited with ${child.exitCode}:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`,
-      );
+      await closed; // every line it wrote has been read
+      const output = `${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`;
+      if (output.includes('EADDRINUSE')) throw new PortTakenError(`${app}: ${output}`);
+      throw new Error(`${app} exited with ${child.exitCode}:\n${output}`);
     }
     const ready = await fetch(`${baseUrl}/ready`).then(
       (response) => response.status === 200,

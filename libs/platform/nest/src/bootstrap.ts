@@ -11,7 +11,6 @@ import {
   type Logger,
   type PlatformConfig,
 } from '@nomaly/platform-core';
-import { GrpcErrorFilter } from './grpc/grpc-errors.js';
 import { fastifyServerOptions, registerHttpPlatform } from './http/fastify-setup.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { createValidationPipe } from './http/validation.js';
@@ -100,17 +99,23 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<S
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
 
   if (definition.grpc !== undefined) {
-    const grpc = app.connectMicroservice<GrpcOptions>({
-      transport: Transport.GRPC,
-      options: {
-        package: definition.grpc.package,
-        protoPath: definition.grpc.protoPath,
-        url: `${config.HOST}:${config.GRPC_PORT}`,
-        loader: definition.grpc.loader,
+    // Nest binds a hybrid app's gRPC handlers to the global filters and pipes known when the
+    // microservice is connected, so `useGlobalFilters()` on it afterwards never applied (every
+    // error left as UNKNOWN "Internal server error"). The gRPC server shares the app's
+    // configuration instead: the validation pipe, and the ProblemFilter, which maps errors of
+    // RPC handlers through GrpcErrorFilter.
+    app.connectMicroservice<GrpcOptions>(
+      {
+        transport: Transport.GRPC,
+        options: {
+          package: definition.grpc.package,
+          protoPath: definition.grpc.protoPath,
+          url: `${config.HOST}:${config.GRPC_PORT}`,
+          loader: definition.grpc.loader,
+        },
       },
-    });
-    grpc.useGlobalFilters(new GrpcErrorFilter(logger));
-    grpc.useGlobalPipes(createValidationPipe());
+      { inheritAppConfig: true },
+    );
   }
   return { app, logger, lifecycle };
 }

@@ -22,7 +22,7 @@ import {
   type Logger,
   type PlatformConfig,
 } from '@nomaly/platform-core';
-import { Database } from '@nomaly/platform-persistence';
+import { Database, databaseOptions, type ServiceSchema } from '@nomaly/platform-persistence';
 import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
 import { AuthGuard } from './auth/auth.guard.js';
@@ -45,12 +45,8 @@ export interface JwksSource {
   jwks(): Promise<JSONWebKeySet>;
 }
 
-export interface DatabaseDefinition {
-  /** The service's own Postgres schema (`auth`, `dataset`, …). */
-  readonly schema: string;
-  readonly entities: NonNullable<Parameters<typeof Database.open>[0]['entities']>;
-  readonly migrations: NonNullable<Parameters<typeof Database.open>[0]['migrations']>;
-}
+/** The service's own Postgres schema (`auth`, `dataset`, …), its entities and migrations. */
+export type DatabaseDefinition = ServiceSchema;
 
 export interface PlatformOptions {
   readonly config: PlatformConfig;
@@ -203,24 +199,13 @@ function databaseProvider(
     provide: Database,
     inject: [Resilience],
     useFactory: async (resilience: Resilience) => {
-      const database = await Database.open({
-        ...(config.DATABASE_URL === undefined ? {} : { url: config.DATABASE_URL }),
-        schema: definition.schema,
-        applicationName: `nomaly-${config.SERVICE_NAME}`,
-        poolSize: config.DATABASE_POOL_SIZE,
-        connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-        entities: definition.entities,
-        migrations: definition.migrations,
-        embedded: { dataDir: config.EMBEDDED_POSTGRES_DIR, port: config.EMBEDDED_POSTGRES_PORT },
-        logger,
-        metrics,
-      });
+      const database = await Database.open(
+        databaseOptions(config, definition, { logger, metrics }),
+      );
       // Development and tests migrate on boot for a one-command start; staging and production
       // run the migration command (a Helm pre-upgrade Job) explicitly, never at random on boot.
       if (config.ENVIRONMENT === 'development' || config.ENVIRONMENT === 'test') {
-        const applied = await database.migrate();
-        if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+        await database.migrate();
       } else {
         // Serving on a schema older than the code fails request by request; refuse to start.
         const pending = await database.pendingMigrations();

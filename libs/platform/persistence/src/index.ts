@@ -19,3 +19,9 @@ export { runMigrationCli, MIGRATION_CLI_USAGE, type MigrationCliOutput } from '.
 export { maskUrl } from './connection-url.js';
 export type { DatabaseLogger, DatabasePoolMetrics } from './types.js';
 export { fetchPage, type PageableRow } from './pagination.js';
+export {
+  databaseOptions,
+  runServiceCli,
+  type ServiceCommand,
+  type ServiceSchema,
+} from './service-database.js';

@@ -122,6 +122,14 @@ describe(maskConfig.name, () => {
     expect(masked.DATABASE_URL).toBe('postgres://app:****@db:5432/nomaly');
     expect(masked.REDIS_URL).toBe('redis://cache:6379');
     expect(masked.PORT).toBe(8003);
+    expect(maskConfig({ ACCESS_TOKEN_TTL_SECONDS: 900, SIGNING_KEY_ROTATION_DAYS: 30 })).toEqual({
+      ACCESS_TOKEN_TTL_SECONDS: 900,
+      SIGNING_KEY_ROTATION_DAYS: 30,
+    });
+    expect(maskConfig({ GITHUB_TOKEN: 'x', SENTRY_DSN: 'https://k@s/1' })).toEqual({
+      GITHUB_TOKEN: '****',
+      SENTRY_DSN: '****',
+    });
     expect(JSON.stringify(masked)).not.toContain('hunter2');
   });
 });

@@ -260,9 +260,12 @@ export function loadConfig<Schema extends z.ZodType<object>>(
   );
 }
 
-const SECRET_NAME = /(SECRET|PASSWORD|TOKEN|_KEY$|_KEYS?_|DSN)/;
+const SECRET_NAME = /(SECRET|PASSWORD|_KEY$|_TOKEN$|DSN)/;
 
-/** Whether a variable holds a secret by its name (`SECRET_KEY`, `API_KEYS_ENCRYPTION_KEY`, …). */
+/**
+ * Whether a variable holds a secret by its name (`SECRET_KEY`, `API_KEYS_ENCRYPTION_KEY`,
+ * `SENTRY_DSN`, `…_TOKEN`), not settings that merely mention one (`ACCESS_TOKEN_TTL_SECONDS`).
+ */
 export function isSecretVariable(name: string): boolean {
   return SECRET_NAME.test(name);
 }
