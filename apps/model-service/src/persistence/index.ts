@@ -1,0 +1,7 @@
+import { InitialModelSchema1764300000000 } from './migrations/1764300000000-initial-model-schema.js';
+
+export * from './entities.js';
+
+/** Every migration of the `model` schema, oldest first. */
+export const MODEL_MIGRATIONS = [InitialModelSchema1764300000000];
+export const MODEL_SCHEMA = 'model';
