@@ -103,6 +103,15 @@ export default tseslint.config(
               ],
             },
             {
+              sourceTag: 'scope:detector',
+              onlyDependOnLibsWithTags: [
+                'scope:platform',
+                'scope:contracts',
+                'scope:core',
+                'scope:testing',
+              ],
+            },
+            {
               sourceTag: 'scope:model',
               onlyDependOnLibsWithTags: [
                 'scope:platform',

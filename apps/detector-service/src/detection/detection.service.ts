@@ -1,0 +1,261 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { loadDetector, Matrix, type Detector } from '@nomaly/detection-core';
+import { PlatformMetrics, ServiceError, type Logger } from '@nomaly/platform-core';
+import { PLATFORM_CONFIG, PLATFORM_LOGGER } from '@nomaly/platform-nest';
+import { Database } from '@nomaly/platform-persistence';
+import { Counter, Histogram } from 'prom-client';
+import { ModelClient } from '../clients/upstream.clients.js';
+import type { DetectorConfig } from '../config.js';
+import { DetectorService } from '../detectors/detector.service.js';
+import type { DetectorEntity } from '../persistence/index.js';
+import type { DetectRequestDto, DetectResponse } from './detection.dto.js';
+import { ModelCache } from './model-cache.js';
+
+const SIZE_BUCKETS: ReadonlyArray<[number, string]> = [
+  [1, '1'],
+  [10, '10'],
+  [100, '100'],
+  [1_000, '1k'],
+  [10_000, '10k'],
+];
+
+function sizeBucket(rows: number): string {
+  return SIZE_BUCKETS.find(([limit]) => rows <= limit)?.[1] ?? 'more';
+}
+
+/**
+ * Scores rows with a detector's current model: its champion version when one is promoted, else
+ * the version its last training produced. Models are loaded once per version and kept in a
+ * bounded cache, and the champion is re-resolved every MODEL_ALIAS_TTL_SECONDS — so a detect call
+ * does not go to the model-service, and when the model-service is down cached models keep
+ * serving while uncached ones fail fast (503) through the breaker.
+ */
+@Injectable()
+export class DetectionService {
+  private readonly cache: ModelCache;
+  private readonly champions = new Map<string, { version: number | undefined; at: number }>();
+  private readonly detections: Counter<'model_type' | 'dataset_type' | 'region'>;
+  private readonly duration: Histogram<'model_type' | 'dataset_size_bucket'>;
+
+  constructor(
+    @Inject(PLATFORM_CONFIG) private readonly config: DetectorConfig,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+    private readonly database: Database,
+    private readonly detectors: DetectorService,
+    private readonly models: ModelClient,
+    metrics: PlatformMetrics,
+  ) {
+    this.cache = new ModelCache(config.MODEL_CACHE_MAX_MB * 1024 * 1024);
+    this.detections = new Counter({
+      name: 'nomaly_anomaly_detections_total',
+      help: 'Rows flagged as anomalies by detect calls.',
+      labelNames: ['model_type', 'dataset_type', 'region'],
+      registers: [metrics.registry],
+    });
+    this.duration = new Histogram({
+      name: 'nomaly_detection_duration_seconds',
+      help: 'Time to score a detect batch (model resolution included).',
+      labelNames: ['model_type', 'dataset_size_bucket'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [metrics.registry],
+    });
+  }
+
+  async detect(
+    tenantId: string,
+    detectorId: string,
+    request: DetectRequestDto,
+    save: boolean,
+  ): Promise<DetectResponse> {
+    const started = process.hrtime.bigint();
+    const detector = await this.detectors.get(tenantId, detectorId);
+    const { model, modelId, version } = await this.model(tenantId, detector);
+    const X = this.matrix(request, model.featureNames);
+
+    const scores = model.score(X);
+    const threshold = model.threshold;
+    const labels: number[] = Array.from(scores, (s) => (s > threshold ? 1 : 0));
+    let explanations: number[][] | undefined;
+    if (request.explain === true) {
+      if (!model.explainable) {
+        throw new ServiceError(
+          'VALIDATION_FAILED',
+          `${detector.algorithm} does not explain its scores per feature; explainable: iforest, hbos, ecod, copod, pca, mcd.`,
+        );
+      }
+      const { contributions } = model.explain(X);
+      explanations = Array.from({ length: X.rows }, (_, i) =>
+        Array.from(contributions.subarray(i * X.cols, (i + 1) * X.cols)),
+      );
+    }
+    const anomalies = labels.reduce((sum, label) => sum + label, 0);
+    this.detections.inc(
+      { model_type: detector.algorithm, dataset_type: 'tabular', region: 'local' },
+      anomalies,
+    );
+    this.duration.observe(
+      { model_type: detector.algorithm, dataset_size_bucket: sizeBucket(X.rows) },
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
+    const saved = save
+      ? await this.save(tenantId, detectorId, modelId, version, scores, labels)
+      : undefined;
+    return {
+      scores: Array.from(scores),
+      labels,
+      threshold,
+      modelVersion: { id: `${modelId}:${version}`, modelId, version },
+      features: model.featureNames,
+      ...(explanations === undefined ? {} : { explanations }),
+      ...(saved === undefined ? {} : { saved }),
+    };
+  }
+
+  /** The detector's current model, from the cache when possible. */
+  private async model(
+    tenantId: string,
+    detector: DetectorEntity,
+  ): Promise<{ model: Detector; modelId: string; version: number }> {
+    const modelId = detector.modelId;
+    if (modelId === null || detector.latestVersion === null) {
+      throw new ServiceError(
+        'CONFLICT',
+        `Detector ${detector.id} has no trained model yet; train it first (POST /api/v1/detectors/${detector.id}/train).`,
+      );
+    }
+    const version = (await this.champion(tenantId, modelId)) ?? detector.latestVersion;
+    const key = `${modelId}:${version}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return { model: cached, modelId, version };
+    const { artifact } = await this.models.fetch(tenantId, modelId, version);
+    let model: Detector;
+    try {
+      model = loadDetector(JSON.parse(artifact.toString('utf8')));
+    } catch (error) {
+      this.logger.error({ err: error, modelId, version }, 'model artifact does not load');
+      throw new ServiceError(
+        'INTERNAL',
+        `Model ${modelId} version ${version} could not be loaded.`,
+        {
+          cause: error,
+        },
+      );
+    }
+    this.cache.set(key, model, artifact.length);
+    return { model, modelId, version };
+  }
+
+  /** The champion version, re-resolved after MODEL_ALIAS_TTL_SECONDS; the last answer while the model-service is down. */
+  private async champion(tenantId: string, modelId: string): Promise<number | undefined> {
+    const key = `${tenantId}:${modelId}`;
+    const known = this.champions.get(key);
+    if (known !== undefined && Date.now() - known.at < this.config.MODEL_ALIAS_TTL_SECONDS * 1000) {
+      return known.version;
+    }
+    try {
+      const info = await this.models.champion(tenantId, modelId);
+      this.champions.set(key, { version: info?.version, at: Date.now() });
+      return info?.version;
+    } catch (error) {
+      if (known !== undefined) {
+        this.logger.warn(
+          { err: error, modelId },
+          'model-service unreachable; using the last champion',
+        );
+        return known.version;
+      }
+      // Never resolved: the version our own training recorded is the best answer we have.
+      this.logger.warn(
+        { err: error, modelId },
+        'model-service unreachable; using the latest trained version',
+      );
+      return undefined;
+    }
+  }
+
+  /** Rows of a detect request as a matrix in the model's feature order; every problem named. */
+  private matrix(request: DetectRequestDto, features: readonly string[]): Matrix {
+    const hasRows = request.rows !== undefined;
+    const hasRecords = request.records !== undefined;
+    if (hasRows === hasRecords) {
+      throw new ServiceError('VALIDATION_FAILED', 'Send either "rows" or "records".');
+    }
+    const input = hasRows ? request.rows : request.records;
+    const field = hasRows ? 'rows' : 'records';
+    if (!Array.isArray(input) || input.length === 0) {
+      throw new ServiceError('VALIDATION_FAILED', `"${field}" must be a non-empty array.`);
+    }
+    if (input.length > this.config.MAX_DETECTION_BATCH_SIZE) {
+      throw new ServiceError(
+        'PAYLOAD_TOO_LARGE',
+        `At most ${this.config.MAX_DETECTION_BATCH_SIZE} rows per detect call (MAX_DETECTION_BATCH_SIZE); got ${input.length}. Split the batch, or use a batch job.`,
+      );
+    }
+    const d = features.length;
+    const data = new Float64Array(input.length * d);
+    const known = new Set(features);
+    input.forEach((row: unknown, i) => {
+      if (hasRows) {
+        if (!Array.isArray(row) || row.length !== d) {
+          throw new ServiceError(
+            'VALIDATION_FAILED',
+            `rows[${i}] must be an array of ${d} numbers (${features.join(', ')}); got ${Array.isArray(row) ? `${row.length} values` : typeof row}.`,
+          );
+        }
+        row.forEach(
+          (value: unknown, j) => (data[i * d + j] = finite(value, i, features[j] ?? String(j))),
+        );
+      } else {
+        if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+          throw new ServiceError(
+            'VALIDATION_FAILED',
+            `records[${i}] must be an object keyed by feature name.`,
+          );
+        }
+        const record = row as Record<string, unknown>;
+        for (const key of Object.keys(record)) {
+          if (!known.has(key)) {
+            throw new ServiceError(
+              'VALIDATION_FAILED',
+              `records[${i}] has '${key}', which is not a feature of this model (${features.join(', ')}).`,
+            );
+          }
+        }
+        features.forEach((name, j) => {
+          if (!(name in record)) {
+            throw new ServiceError('VALIDATION_FAILED', `records[${i}] lacks feature '${name}'.`);
+          }
+          data[i * d + j] = finite(record[name], i, name);
+        });
+      }
+    });
+    return new Matrix(data, input.length, d, features);
+  }
+
+  private async save(
+    tenantId: string,
+    detectorId: string,
+    modelId: string,
+    version: number,
+    scores: Float64Array,
+    labels: number[],
+  ): Promise<number> {
+    await this.database.dataSource.query(
+      `INSERT INTO detection_results (tenant_id, detector_id, model_id, model_version, row_index, score, is_anomaly)
+       SELECT $1, $2, $3, $4, t.i - 1, t.score, t.label = 1
+         FROM unnest($5::double precision[], $6::int[]) WITH ORDINALITY AS t(score, label, i)`,
+      [tenantId, detectorId, modelId, version, Array.from(scores), labels],
+    );
+    return scores.length;
+  }
+}
+
+function finite(value: unknown, row: number, column: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ServiceError(
+      'VALIDATION_FAILED',
+      `Row ${row}, column '${column}': expected a finite number, got ${value === null ? 'null' : (JSON.stringify(value) ?? typeof value)}.`,
+    );
+  }
+  return value;
+}
