@@ -1,0 +1,177 @@
+/**
+ * Dataset upload rate and detect latency through the real services (each a built process, as
+ * in production, logs at `warn`) on this machine's Postgres and Redis:
+ *
+ * - upload: a generated CSV of about 100 MB (`--mb`) posted to the dataset-service, beside the
+ *   raw csv-parse rate of the same file in this process;
+ * - detect: an isolation forest trained on 10,000 rows, then autocannon against the
+ *   detector-service (directly, no gateway) with 1 and with 10,000 rows per JSON request.
+ *
+ * Prints Markdown tables with the machine and versions.
+ *
+ *   npx nx run-many -t build && npx tsx tools/bench/services.ts [--mb 100] [--seconds 10]
+ */
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { parse } from 'csv-parse';
+import { Random } from '@nomaly/detection-core';
+import {
+  createTestDatabase,
+  startAuthService,
+  startService,
+  TEST_REDIS_URL,
+} from '@nomaly/testing';
+
+const { values } = parseArgs({
+  options: {
+    mb: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
+  },
+});
+const targetBytes = Number(values.mb) * 1024 * 1024;
+const seconds = Number(values.seconds);
+const FEATURES = 20;
+
+/** Writes `rows` rows of FEATURES standard normals (and a label) to a CSV file. */
+async function writeCsv(path: string, rows: number, seed: number): Promise<void> {
+  const random = new Random(seed);
+  const out = createWriteStream(path);
+  out.write(`${Array.from({ length: FEATURES }, (_, j) => `f${j}`).join(',')},label\n`);
+  for (let i = 0; i < rows; i++) {
+    const anomaly = i % 100 === 0;
+    const line = Array.from({ length: FEATURES }, () =>
+      (anomaly ? random.between(-6, 6) : random.normal()).toFixed(6),
+    );
+    if (!out.write(`${line.join(',')},${anomaly ? 1 : 0}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'nomaly-bench-'));
+const auth = await startAuthService();
+const database = await createTestDatabase();
+const common = {
+  DATABASE_URL: database.url,
+  REDIS_URL: TEST_REDIS_URL,
+  AUTH_JWKS_URL: auth.jwksUrl,
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_BURST: '1000000',
+  RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
+  MAX_REQUEST_SIZE_MB: String(Math.ceil(Number(values.mb) * 1.2)),
+};
+const [dataset, model] = await Promise.all([
+  startService('dataset-service', common),
+  startService('model-service', common),
+]);
+const detector = await startService('detector-service', {
+  ...common,
+  DATASET_SERVICE_GRPC_URL: dataset.grpcAddress,
+  MODEL_SERVICE_GRPC_URL: model.grpcAddress,
+});
+
+try {
+  const { token } = await auth.tokenFor('bench');
+  const headers = { Authorization: `Bearer ${token}` };
+
+  // ~ (FEATURES × 10 chars) per row.
+  const bigPath = join(dir, 'big.csv');
+  await writeCsv(bigPath, Math.round(targetBytes / (FEATURES * 10 + 2)), 1);
+  const bytes = statSync(bigPath).size;
+
+  let parsedRows = 0;
+  const parseStart = process.hrtime.bigint();
+  for await (const _record of createReadStream(bigPath).pipe(parse({ cast: true }))) parsedRows++;
+  const parseSeconds = Number(process.hrtime.bigint() - parseStart) / 1e9;
+
+  const uploadStart = process.hrtime.bigint();
+  const upload = await fetch(`${dataset.baseUrl}/api/v1/datasets?name=big`, {
+    method: 'POST',
+    headers: { ...headers, 'Content-Type': 'text/csv' },
+    body: createReadStream(bigPath),
+    duplex: 'half',
+  });
+  const uploadSeconds = Number(process.hrtime.bigint() - uploadStart) / 1e9;
+  if (upload.status !== 201) throw new Error(`upload: ${upload.status} ${await upload.text()}`);
+  const stored = (await upload.json()) as { rows: number };
+
+  const smallPath = join(dir, 'train.csv');
+  await writeCsv(smallPath, 10_000, 2);
+  const train = (await (
+    await fetch(`${dataset.baseUrl}/api/v1/datasets?name=train`, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'text/csv' },
+      body: createReadStream(smallPath),
+      duplex: 'half',
+    })
+  ).json()) as { id: string };
+  const created = (await (
+    await fetch(`${detector.baseUrl}/api/v1/detectors`, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', algorithm: 'iforest' }),
+    })
+  ).json()) as { id: string };
+  const trained = await fetch(`${detector.baseUrl}/api/v1/detectors/${created.id}/train`, {
+    method: 'POST',
+    headers: { ...headers, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ datasetId: train.id, seed: 1 }),
+  });
+  if (trained.status !== 200) throw new Error(`train: ${trained.status} ${await trained.text()}`);
+
+  const random = new Random(3);
+  const rows = (n: number) =>
+    JSON.stringify({
+      rows: Array.from({ length: n }, () =>
+        Array.from({ length: FEATURES }, () => random.normal()),
+      ),
+    });
+  const latency: string[] = [];
+  for (const [n, connections] of [
+    [1, 16],
+    [10_000, 2],
+  ] as const) {
+    const options: autocannon.Options = {
+      url: `${detector.baseUrl}/api/v1/detectors/${created.id}/detect`,
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: rows(n),
+      connections,
+    };
+    await autocannon({ ...options, duration: 2 });
+    const result = await autocannon({ ...options, duration: seconds });
+    latency.push(
+      `| ${n.toLocaleString('en')} | JSON | ${connections} | ${result.requests.average.toFixed(1)} | ${Math.round(result.requests.average * n).toLocaleString('en')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} |`,
+    );
+  }
+
+  const mb = bytes / 1024 / 1024;
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}; ` +
+      'every service, PostgreSQL, Redis and the load generator on this machine\n',
+  );
+  console.log(
+    `| CSV | rows × columns | csv-parse in process | upload to dataset-service (parse, profile, store) |`,
+  );
+  console.log('|---|---|---:|---:|');
+  console.log(
+    `| ${mb.toFixed(1)} MB | ${stored.rows.toLocaleString('en')} × ${FEATURES + 1} | ${(mb / parseSeconds).toFixed(1)} MB/s (${parsedRows - 1} rows) | ${(mb / uploadSeconds).toFixed(1)} MB/s (${uploadSeconds.toFixed(1)} s) |`,
+  );
+  console.log(
+    `\ndetect, iforest (100 trees) trained on 10,000 × ${FEATURES}, ${seconds} s per row after 2 s warm-up\n`,
+  );
+  console.log(
+    '| rows per request | body | connections | requests/s | rows/s | p50 ms | p99 ms | errors |',
+  );
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const row of latency) console.log(row);
+} finally {
+  await Promise.all([detector.stop(), dataset.stop(), model.stop()]);
+  await auth.stop();
+  await database.drop();
+  rmSync(dir, { recursive: true, force: true });
+}
