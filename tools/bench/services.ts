@@ -5,7 +5,8 @@
  * - upload: a generated CSV of about 100 MB (`--mb`) posted to the dataset-service, beside the
  *   raw csv-parse rate of the same file in this process;
  * - detect: an isolation forest trained on 10,000 rows, then autocannon against the
- *   detector-service (directly, no gateway) with 1 and with 10,000 rows per JSON request.
+ *   detector-service (directly, no gateway) with 1 and with 10,000 rows per request, as JSON
+ *   and as protobuf (`application/x-protobuf` both ways).
  *
  * Prints Markdown tables with the machine and versions.
  *
@@ -25,6 +26,7 @@ import {
   startService,
   TEST_REDIS_URL,
 } from '@nomaly/testing';
+import { detectorV1 } from '@nomaly/proto';
 
 const { values } = parseArgs({
   options: {
@@ -124,28 +126,42 @@ try {
   if (trained.status !== 200) throw new Error(`train: ${trained.status} ${await trained.text()}`);
 
   const random = new Random(3);
-  const rows = (n: number) =>
-    JSON.stringify({
-      rows: Array.from({ length: n }, () =>
-        Array.from({ length: FEATURES }, () => random.normal()),
-      ),
-    });
+  const body = (n: number, form: 'JSON' | 'protobuf'): string | Buffer => {
+    const flat = Array.from({ length: n * FEATURES }, () => random.normal());
+    if (form === 'protobuf') {
+      return Buffer.from(
+        detectorV1.DetectRequest.encode({
+          featureCount: FEATURES,
+          values: flat,
+          explain: false,
+        }).finish(),
+      );
+    }
+    const rows = Array.from({ length: n }, (_, i) => flat.slice(i * FEATURES, (i + 1) * FEATURES));
+    return JSON.stringify({ rows });
+  };
   const latency: string[] = [];
-  for (const [n, connections] of [
-    [1, 16],
-    [10_000, 2],
+  for (const [n, form, connections] of [
+    [1, 'JSON', 16],
+    [1, 'protobuf', 16],
+    [10_000, 'JSON', 2],
+    [10_000, 'protobuf', 2],
   ] as const) {
     const options: autocannon.Options = {
       url: `${detector.baseUrl}/api/v1/detectors/${created.id}/detect`,
       method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: rows(n),
+      headers: {
+        ...headers,
+        'content-type': form === 'JSON' ? 'application/json' : 'application/x-protobuf',
+        ...(form === 'JSON' ? {} : { accept: 'application/x-protobuf' }),
+      },
+      body: body(n, form),
       connections,
     };
     await autocannon({ ...options, duration: 2 });
     const result = await autocannon({ ...options, duration: seconds });
     latency.push(
-      `| ${n.toLocaleString('en')} | JSON | ${connections} | ${result.requests.average.toFixed(1)} | ${Math.round(result.requests.average * n).toLocaleString('en')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} |`,
+      `| ${n.toLocaleString('en')} | ${form} | ${connections} | ${result.requests.average.toFixed(1)} | ${Math.round(result.requests.average * n).toLocaleString('en')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} |`,
     );
   }
 

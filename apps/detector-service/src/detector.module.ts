@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DatasetClient, ModelClient } from './clients/upstream.clients.js';
 import { DetectionController } from './detection/detection.controller.js';
 import { DetectionService } from './detection/detection.service.js';
+import { ProtobufDetectBody } from './detection/protobuf-body.js';
 import { DetectorController } from './detectors/detector.controller.js';
 import { DetectorService } from './detectors/detector.service.js';
 import { ResultsController } from './results/results.controller.js';
@@ -17,6 +18,7 @@ import { TrainingService } from './training/training.service.js';
     DetectorService,
     TrainingService,
     DetectionService,
+    ProtobufDetectBody,
     ResultsService,
   ],
 })

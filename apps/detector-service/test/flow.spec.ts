@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDetector, Matrix, Random } from '@nomaly/detection-core';
+import { detectorV1 } from '@nomaly/proto';
 import { eventually, sharedDir, sql } from '@nomaly/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startStack, type Stack } from './stack.js';
@@ -255,6 +256,84 @@ describe('the core flow', () => {
     expect(byRecord.scores).toEqual(byRow.scores);
     expect(byRecord.explanations).toHaveLength(3);
     expect(byRecord.explanations[0]).toHaveLength(features.length);
+  });
+
+  it('takes and gives the binary form (protobuf), with the same scores as JSON', async () => {
+    const { features, rows } = parseCsv(source.csv);
+    const batch = rows.slice(0, 50);
+    const body = detectorV1.DetectRequest.encode({
+      featureCount: features.length,
+      values: batch.flat(),
+      explain: false,
+    }).finish();
+    const binary = await fetch(`${stack.detector.baseUrl}/api/v1/detectors/${detectorId}/detect`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${viewerToken}`,
+        'Content-Type': 'application/x-protobuf',
+        Accept: 'application/x-protobuf',
+      },
+      body,
+    });
+    expect(binary.status).toBe(200);
+    expect(binary.headers.get('content-type')).toMatch(/^application\/x-protobuf/);
+    const decoded = detectorV1.DetectResponse.decode(new Uint8Array(await binary.arrayBuffer()));
+    const viaJson = await json<{ scores: number[]; labels: number[] }>(
+      await call(stack.detector, `/api/v1/detectors/${detectorId}/detect`, viewerToken, {
+        method: 'POST',
+        json: { rows: batch },
+      }),
+      200,
+    );
+    expect(decoded.scores).toEqual(viaJson.scores);
+    expect(decoded.labels).toEqual(viaJson.labels);
+    expect(decoded.features).toEqual(features);
+
+    const ragged = detectorV1.DetectRequest.encode({
+      featureCount: 3,
+      values: [1, 2, 3, 4],
+      explain: false,
+    }).finish();
+    for (const bad of [ragged, new Uint8Array([0xff, 0xff, 0xff])]) {
+      const response = await fetch(
+        `${stack.detector.baseUrl}/api/v1/detectors/${detectorId}/detect`,
+        {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${viewerToken}`,
+            'Content-Type': 'application/x-protobuf',
+          },
+          body: bad,
+        },
+      );
+      await problem(response, 400);
+    }
+  });
+
+  it('refuses to train on a non-numeric feature column (422), naming it', async () => {
+    const uploaded = await json<{ id: string }>(
+      await call(stack.dataset, '/api/v1/datasets?name=mixed', token, {
+        method: 'POST',
+        body: 'amount,country\n1.5,FR\n2.5,DE\n3.5,FR\n',
+        contentType: 'text/csv',
+      }),
+      201,
+    );
+    const created = await json<{ id: string }>(
+      await call(stack.detector, '/api/v1/detectors', token, {
+        method: 'POST',
+        json: { name: 'mixed', algorithm: 'hbos', features: ['amount', 'country'] },
+      }),
+      201,
+    );
+    const refused = await problem(
+      await call(stack.detector, `/api/v1/detectors/${created.id}/train`, token, {
+        method: 'POST',
+        json: { datasetId: uploaded.id },
+      }),
+      422,
+    );
+    expect(refused.detail).toContain("'country'");
   });
 
   it('answers each bad input with the right status and stores nothing', async () => {

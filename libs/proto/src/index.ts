@@ -6,6 +6,7 @@ import { PROTO_ROOT } from './proto-path.js';
 export * as authV1 from './gen/nomaly/auth/v1/auth_service.js';
 export * as commonV1 from './gen/nomaly/common/v1/pagination.js';
 export * as datasetV1 from './gen/nomaly/dataset/v1/dataset_service.js';
+export * as detectorV1 from './gen/nomaly/detector/v1/detect.js';
 export * as modelV1 from './gen/nomaly/model/v1/model_service.js';
 export { PROTO_ROOT, protoPath } from './proto-path.js';
 export { dateFromTimestamp, timestampFromDate, type Timestamp } from './timestamp.js';

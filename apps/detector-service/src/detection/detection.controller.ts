@@ -1,8 +1,20 @@
-import { Body, Controller, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { hasRole, ServiceError, type Principal } from '@nomaly/platform-core';
 import { CurrentPrincipal, RequireRole, ResourceIdPipe } from '@nomaly/platform-nest';
+import type { FastifyReply } from 'fastify';
 import { DetectRequestDto, type DetectResponse } from './detection.dto.js';
+import { encodeDetectResponse, PROTOBUF } from './protobuf-body.js';
 import { DetectionService } from './detection.service.js';
 
 @ApiTags('detection')
@@ -14,14 +26,20 @@ export class DetectionController {
   @Post(':id/detect')
   @RequireRole('viewer')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Score rows with the detector’s current model' })
+  @ApiOperation({
+    summary: 'Score rows with the detector’s current model',
+    description:
+      'JSON, or a nomaly.detector.v1.DetectRequest with Content-Type application/x-protobuf; Accept: application/x-protobuf answers a DetectResponse.',
+  })
   @ApiQuery({ name: 'save', required: false, description: 'true: store the results (analyst)' })
   async detect(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ResourceIdPipe('detector')) id: string,
     @Body() body: DetectRequestDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Query('save') save?: string,
-  ): Promise<DetectResponse> {
+    @Headers('accept') accept?: string,
+  ): Promise<DetectResponse | Buffer> {
     if (save !== undefined && save !== 'true' && save !== 'false') {
       throw new ServiceError('VALIDATION_FAILED', `save must be true or false, got "${save}".`);
     }
@@ -32,6 +50,9 @@ export class DetectionController {
         'Storing results (save=true) requires the "analyst" role.',
       );
     }
-    return this.detection.detect(principal.tenantId, id, body, saving);
+    const result = await this.detection.detect(principal.tenantId, id, body, saving);
+    if (accept?.includes(PROTOBUF) !== true) return result;
+    void reply.header('Content-Type', PROTOBUF);
+    return encodeDetectResponse(result);
   }
 }
