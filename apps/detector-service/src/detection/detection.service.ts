@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { loadDetector, Matrix, type Detector } from '@nomaly/detection-core';
-import { PlatformMetrics, ServiceError, type Logger } from '@nomaly/platform-core';
-import { PLATFORM_CONFIG, PLATFORM_LOGGER } from '@nomaly/platform-nest';
+import {
+  cacheKey,
+  PlatformMetrics,
+  ServiceError,
+  type Cache,
+  type Logger,
+} from '@nomaly/platform-core';
+import { PLATFORM_CACHE, PLATFORM_CONFIG, PLATFORM_LOGGER } from '@nomaly/platform-nest';
 import { Database } from '@nomaly/platform-persistence';
 import { Counter, Histogram } from 'prom-client';
 import { ModelClient } from '../clients/upstream.clients.js';
@@ -26,9 +32,9 @@ function sizeBucket(rows: number): string {
 /**
  * Scores rows with a detector's current model: its champion version when one is promoted, else
  * the version its last training produced. Models are loaded once per version and kept in a
- * bounded cache, and the champion is re-resolved every MODEL_ALIAS_TTL_SECONDS — so a detect call
- * does not go to the model-service, and when the model-service is down cached models keep
- * serving while uncached ones fail fast (503) through the breaker.
+ * bounded cache, and the champion is re-resolved every MODEL_ALIAS_TTL_SECONDS (shared through
+ * Redis) — so a detect call does not go to the model-service, and when the model-service is
+ * down cached models keep serving while uncached ones fail fast (503) through the breaker.
  */
 @Injectable()
 export class DetectionService {
@@ -40,6 +46,7 @@ export class DetectionService {
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: DetectorConfig,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+    @Inject(PLATFORM_CACHE) private readonly sharedCache: Cache,
     private readonly database: Database,
     private readonly detectors: DetectorService,
     private readonly models: ModelClient,
@@ -145,16 +152,31 @@ export class DetectionService {
     return { model, modelId, version };
   }
 
-  /** The champion version, re-resolved after MODEL_ALIAS_TTL_SECONDS; the last answer while the model-service is down. */
+  /**
+   * The champion version: from this process for MODEL_ALIAS_TTL_SECONDS, else from Redis (shared
+   * by the replicas, same TTL), else from the model-service; the last answer while the
+   * model-service is down.
+   */
   private async champion(tenantId: string, modelId: string): Promise<number | undefined> {
     const key = `${tenantId}:${modelId}`;
+    const ttlSeconds = this.config.MODEL_ALIAS_TTL_SECONDS;
     const known = this.champions.get(key);
-    if (known !== undefined && Date.now() - known.at < this.config.MODEL_ALIAS_TTL_SECONDS * 1000) {
-      return known.version;
+    if (known !== undefined && Date.now() - known.at < ttlSeconds * 1000) return known.version;
+    const shared = cacheKey(this.config.SERVICE_NAME, 'champion', key);
+    const cached = await this.sharedCache.get(shared);
+    if (cached !== undefined) {
+      const version = (JSON.parse(cached) as { version: number | null }).version ?? undefined;
+      this.champions.set(key, { version, at: Date.now() });
+      return version;
     }
     try {
       const info = await this.models.champion(tenantId, modelId);
       this.champions.set(key, { version: info?.version, at: Date.now() });
+      await this.sharedCache.set(
+        shared,
+        JSON.stringify({ version: info?.version ?? null }),
+        ttlSeconds,
+      );
       return info?.version;
     } catch (error) {
       if (known !== undefined) {
