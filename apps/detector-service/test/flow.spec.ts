@@ -289,6 +289,25 @@ describe('the core flow', () => {
     expect(decoded.labels).toEqual(viaJson.labels);
     expect(decoded.features).toEqual(features);
 
+    // Real NaN and ±Infinity can only travel in the binary form: refused, naming row and column.
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const values = batch.slice(0, 2).flat();
+      values[features.length + 1] = bad;
+      const response = await fetch(
+        `${stack.detector.baseUrl}/api/v1/detectors/${detectorId}/detect?save=true`,
+        {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/x-protobuf' },
+          body: detectorV1.DetectRequest.encode({
+            featureCount: features.length,
+            values,
+            explain: false,
+          }).finish(),
+        },
+      );
+      expect((await problem(response, 400)).detail).toContain(`Row 1, column '${features[1]}'`);
+    }
+
     const ragged = detectorV1.DetectRequest.encode({
       featureCount: 3,
       values: [1, 2, 3, 4],
