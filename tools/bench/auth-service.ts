@@ -5,90 +5,41 @@
  * Markdown table with the machine and versions.
  *
  *   npx nx run auth-service:build && npx tsx tools/bench/auth-service.ts [--seconds 10] [--connections 16]
+ *
+ * Database and Redis are the test ones (`NOMALY_TEST_DATABASE_URL`, `NOMALY_TEST_REDIS_URL`).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { createTestDatabase, runCli, startService, TEST_REDIS_URL } from '@nomaly/testing';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const APP = join(ROOT, 'apps', 'auth-service');
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
-    database: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
-    redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: values.database });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
-
-const databaseName = `nomaly_bench_${Date.now().toString(36)}`;
-await admin(`CREATE DATABASE ${databaseName}`);
-const databaseUrl = new URL(values.database);
-databaseUrl.pathname = `/${databaseName}`;
-const port = await freePort();
-const env = {
-  PATH: process.env.PATH ?? '',
-  ENVIRONMENT: 'test',
-  HOST: '127.0.0.1',
-  PORT: String(port),
-  GRPC_PORT: String(await freePort()),
-  DATABASE_URL: databaseUrl.toString(),
-  REDIS_URL: values.redis,
+const database = await createTestDatabase();
+const service = await startService('auth-service', {
+  DATABASE_URL: database.url,
+  REDIS_URL: TEST_REDIS_URL,
   LOG_LEVEL: 'warn',
   // The limiter still runs (a Redis script per request) but never says no during the load.
   RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
   RATE_LIMIT_BURST: '1000000',
-};
-const service = spawn(
-  process.execPath,
-  ['--import', '@nomaly/platform-telemetry/register', 'dist/main.js'],
-  {
-    cwd: APP,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
-const base = `http://127.0.0.1:${port}`;
+});
+const base = service.baseUrl;
 
 try {
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    if (i > 300) throw new Error('auth-service did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const created = spawnSync(
-    process.execPath,
-    ['dist/cli.js', 'create-admin', '--tenant', 'bench', '--json'],
-    { cwd: APP, env, encoding: 'utf8' },
-  );
+  const created = await runCli('auth-service', service.env, [
+    'create-admin',
+    '--tenant',
+    'bench',
+    '--json',
+  ]);
   const { apiKey } = JSON.parse(created.stdout) as { apiKey: string };
   const tokenResponse = await fetch(`${base}/api/v1/auth/token`, {
     method: 'POST',
@@ -137,7 +88,6 @@ try {
   console.log('|---|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
 } finally {
-  service.kill('SIGTERM');
-  await once(service, 'exit');
-  await admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+  await service.stop();
+  await database.drop();
 }

@@ -1,5 +1,12 @@
 import { Injectable, Inject, type OnModuleInit } from '@nestjs/common';
-import { ServiceError, type Logger, type Page } from '@nomaly/platform-core';
+import {
+  BIGINT_ID,
+  decodeCursor,
+  encodeCursor,
+  ServiceError,
+  type Logger,
+  type Page,
+} from '@nomaly/platform-core';
 import { PLATFORM_LOGGER } from '@nomaly/platform-nest';
 import { Database } from '@nomaly/platform-persistence';
 
@@ -62,7 +69,7 @@ export class ResultsService implements OnModuleInit {
     limit: number,
     cursor: string | undefined,
   ): Promise<Page<DetectionResultDto>> {
-    const after = decodeResultCursor(cursor);
+    const after = decodeCursor(cursor, BIGINT_ID);
     const where = ['tenant_id = $1'];
     const values: unknown[] = [tenantId];
     if (filter.detectorId !== undefined) {
@@ -98,7 +105,7 @@ export class ResultsService implements OnModuleInit {
         createdAt: row.created_at.toISOString(),
       })),
       ...(rows.length > limit && last !== undefined
-        ? { nextCursor: encodeResultCursor(last.created_at, last.id) }
+        ? { nextCursor: encodeCursor({ createdAt: last.created_at, id: last.id }) }
         : {}),
     };
   }
@@ -124,23 +131,4 @@ export function parseInstant(value: string | undefined, name: string): Date | un
     );
   }
   return date;
-}
-
-function encodeResultCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeResultCursor(raw: string | undefined): { createdAt: Date; id: string } | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const [iso, id, extra] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (
-    extra !== undefined ||
-    id === undefined ||
-    !/^\d{1,19}$/.test(id) ||
-    Number.isNaN(createdAt.getTime())
-  ) {
-    throw new ServiceError('VALIDATION_FAILED', 'cursor is not one this API returned');
-  }
-  return { createdAt, id };
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceError } from '../errors/index.js';
-import { clampLimit, decodeCursor, encodeCursor, MAX_PAGE_SIZE, toPage } from './pagination.js';
+import {
+  BIGINT_ID,
+  clampLimit,
+  decodeCursor,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+  toPage,
+} from './pagination.js';
 
 describe(clampLimit.name, () => {
   it('defaults, clamps and rejects non-numbers', () => {
@@ -19,6 +26,9 @@ describe(encodeCursor.name, () => {
     expect(decodeCursor(undefined)).toBeUndefined();
     expect(() => decodeCursor('not base64!')).toThrow(ServiceError);
     expect(() => decodeCursor(Buffer.from('x|y').toString('base64url'))).toThrow(/cursor/);
+    const numeric = { createdAt: cursor.createdAt, id: '12345' };
+    expect(decodeCursor(encodeCursor(numeric), BIGINT_ID)).toEqual(numeric);
+    expect(() => decodeCursor(encodeCursor(numeric))).toThrow(/cursor/);
   });
 });
 

@@ -34,7 +34,14 @@ export function encodeCursor(cursor: Cursor): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function decodeCursor(raw: string | undefined): Cursor | undefined {
+/** Ids of tables keyed by a bigint identity instead of a UUID (detection results). */
+export const BIGINT_ID = /^\d{1,19}$/;
+
+/** The position a cursor holds; `id` must match `idPattern` (UUIDs unless told otherwise). */
+export function decodeCursor(
+  raw: string | undefined,
+  idPattern: RegExp = UUID,
+): Cursor | undefined {
   if (raw === undefined || raw === '') return undefined;
   const invalid = new ServiceError('VALIDATION_FAILED', 'cursor is not one this API returned');
   if (raw.length > 200 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalid;
@@ -43,7 +50,7 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
   if (
     extra !== undefined ||
     id === undefined ||
-    !UUID.test(id) ||
+    !idPattern.test(id) ||
     Number.isNaN(createdAt.getTime())
   ) {
     throw invalid;
