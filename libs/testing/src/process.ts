@@ -41,6 +41,18 @@ export interface RunningService {
 
 const READY_TIMEOUT_MS = 60_000;
 
+export interface StartOptions {
+  /**
+   * Environment variables that get a free loopback port each unless `env` sets them (default
+   * `PORT` and `GRPC_PORT`; the gateway adds its `STATUS_PORT`).
+   */
+  portVariables?: readonly string[];
+  /** Where readiness is polled (default `http://127.0.0.1:$PORT/ready`). */
+  readyUrl?: (env: Record<string, string>) => string;
+}
+
+const DEFAULT_PORT_VARIABLES = ['PORT', 'GRPC_PORT'] as const;
+
 /**
  * Starts a built service as production does — `node --import
  * @nomaly/platform-telemetry/register dist/main.js` — on loopback and free ports, and waits
@@ -50,14 +62,16 @@ const READY_TIMEOUT_MS = 60_000;
 export async function startService(
   app: string,
   extraEnv: Record<string, string>,
+  options: StartOptions = {},
 ): Promise<RunningService> {
+  const portVariables = options.portVariables ?? DEFAULT_PORT_VARIABLES;
   // A free port can be taken by another test process between our probe and the service's
   // bind (suites run in parallel): on that one failure, start again on new ports.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(app, extraEnv);
+      return await startOnce(app, extraEnv, portVariables, options.readyUrl);
     } catch (error) {
-      const portsChosenHere = extraEnv.PORT === undefined && extraEnv.GRPC_PORT === undefined;
+      const portsChosenHere = portVariables.every((name) => extraEnv[name] === undefined);
       if (!(error instanceof PortTakenError) || !portsChosenHere || attempt === 3) throw error;
     }
   }
@@ -65,14 +79,20 @@ export async function startService(
 
 class PortTakenError extends Error {}
 
-async function startOnce(app: string, extraEnv: Record<string, string>): Promise<RunningService> {
+async function startOnce(
+  app: string,
+  extraEnv: Record<string, string>,
+  portVariables: readonly string[],
+  readyUrl: ((env: Record<string, string>) => string) | undefined,
+): Promise<RunningService> {
+  const ports: Record<string, string> = {};
+  for (const name of portVariables) ports[name] = String(await freePort());
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     ENVIRONMENT: 'test',
     HOST: '127.0.0.1',
-    PORT: String(await freePort()),
-    GRPC_PORT: String(await freePort()),
+    ...ports,
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: '8000',
     ...extraEnv,
@@ -98,6 +118,7 @@ async function startOnce(app: string, extraEnv: Record<string, string>): Promise
   const closed = once(child, 'close').catch(() => undefined);
 
   const baseUrl = `http://127.0.0.1:${env.PORT}`;
+  const probeUrl = readyUrl?.(env) ?? `${baseUrl}/ready`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) {
@@ -106,7 +127,7 @@ async function startOnce(app: string, extraEnv: Record<string, string>): Promise
       if (output.includes('EADDRINUSE')) throw new PortTakenError(`${app}: ${output}`);
       throw new Error(`${app} exited with ${child.exitCode}:\n${output}`);
     }
-    const ready = await fetch(`${baseUrl}/ready`).then(
+    const ready = await fetch(probeUrl).then(
       (response) => response.status === 200,
       () => false,
     );
