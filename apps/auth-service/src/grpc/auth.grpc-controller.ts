@@ -22,6 +22,10 @@ export class AuthGrpcController implements authV1.AuthServiceController {
   async introspectApiKey(
     request: authV1.IntrospectApiKeyRequest,
   ): Promise<authV1.IntrospectApiKeyResponse> {
+    // An empty key is a broken call, not a key to judge (the proto's contract).
+    if (request.apiKey === '') {
+      throw new ServiceError('VALIDATION_FAILED', 'api_key must not be empty.');
+    }
     try {
       const key = await this.apiKeys.verify(request.apiKey);
       return {

@@ -109,6 +109,9 @@ function headerOf(row: SourceRow): string[] {
   names.forEach((name, index) => {
     if (name === '') throw invalid(`Column ${index + 1} of the header has no name.`);
     if (seen.has(name)) throw invalid(`The header names column "${name}" twice.`);
+    // Clients read rows as objects keyed by column: this name would set their prototype.
+    if (name === '__proto__')
+      throw invalid(`Column ${index + 1} is named "__proto__", which is refused.`);
     seen.add(name);
   });
   return names;

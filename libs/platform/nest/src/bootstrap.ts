@@ -55,6 +55,7 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<S
     fastifyServerOptions({
       logger,
       maxRequestBytes: Math.floor(config.MAX_REQUEST_SIZE_MB * 1024 * 1024),
+      trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     }),
   );
   await registerHttpPlatform(adapter.getInstance(), {
@@ -83,6 +84,8 @@ export async function createServiceApp(definition: ServiceDefinition): Promise<S
   const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    // JSON goes through the platform's own parser (registerHttpPlatform); no form bodies.
+    bodyParser: false,
   });
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(createValidationPipe());

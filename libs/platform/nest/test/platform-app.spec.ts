@@ -213,6 +213,32 @@ describe('validation and errors', () => {
     expect(outage.headers['retry-after']).toBe('5');
   });
 
+  it('refuses deep nesting and prototype keys in JSON and __proto__ in the query, naming them', async () => {
+    const auth = { authorization: `Bearer ${await token(['admin'])}` };
+    const post = (payload: string) =>
+      inject({
+        method: 'POST',
+        url: '/api/v1/widgets/echo',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload,
+      });
+    const deep = await post('['.repeat(2_000) + ']'.repeat(2_000));
+    expect(deep.statusCode).toBe(400);
+    expect(problem(deep).detail).toBe('The JSON body nests deeper than 64 levels.');
+    const proto = await post('{"__proto__":{"polluted":true}}');
+    expect(problem(proto).detail).toBe('The JSON body has a "__proto__" key, which is refused.');
+    const ctor = await post('{"constructor":{"prototype":{"polluted":true}}}');
+    expect(problem(ctor).detail).toMatch(/"constructor" key holding "prototype"/);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+    const query = await inject({
+      method: 'GET',
+      url: '/api/v1/widgets/mine?a=1&%5F%5Fproto%5F%5F%5Bpolluted%5D=1',
+      headers: auth,
+    });
+    expect(query.statusCode).toBe(400);
+    expect(problem(query).detail).toBe('The query has a "__proto__" parameter, which is refused.');
+  });
+
   it('limits the decoded body size and refuses unknown encodings', async () => {
     const large = JSON.stringify({ blob: 'a'.repeat(20_000) });
     const bomb = await inject({

@@ -169,6 +169,12 @@ export function platformEnvShape(defaults: ServiceDefaults) {
     RATE_LIMIT_REQUESTS_PER_MINUTE: envInteger(600, 1, 1_000_000),
     RATE_LIMIT_BURST: envInteger(100, 1, 1_000_000),
     MAX_REQUEST_SIZE_MB: envPositiveNumber(100, 10_240),
+    /**
+     * Proxies in front of the service that append to `X-Forwarded-For` (the Istio ingress, or
+     * the local gateway): the client address, which per-address rate limits key on, is that many
+     * entries from the right. 0 when clients connect directly.
+     */
+    TRUSTED_PROXY_HOPS: envInteger(1, 0, 10),
     MAX_DETECTION_BATCH_SIZE: envInteger(10_000, 1, 10_000_000),
     RESILIENCE_ENABLED: envBoolean(true),
     CIRCUIT_BREAKER_ENABLED: envBoolean(true),

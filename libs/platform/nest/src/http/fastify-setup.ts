@@ -6,17 +6,22 @@ import helmet from '@fastify/helmet';
 import { trace } from '@opentelemetry/api';
 import { ServiceError, type Logger, type PlatformMetrics } from '@nomaly/platform-core';
 import type { Lifecycle } from '../lifecycle.js';
+import { bodyTooLarge, drain, DRAIN_MAX_BYTES } from './body-limit.js';
+import { parseJsonBody } from './json-body.js';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Fastify server options every service shares. `bodyLimit` bounds the decoded body (see the
- * decompression hook); JSON with `__proto__` or `constructor.prototype` keys is refused.
+ * decompression hook). `trustedProxyHops` is how many proxies in front of the service append to
+ * `X-Forwarded-For` (1: the Istio ingress or the local gateway): the client address is taken that
+ * many entries from the right, never from the left-most entry, which the client writes itself.
  */
 export function fastifyServerOptions(options: {
   logger: Logger;
   maxRequestBytes: number;
+  trustedProxyHops: number;
 }): FastifyServerOptions {
   return {
     loggerInstance: options.logger,
@@ -32,7 +37,7 @@ export function fastifyServerOptions(options: {
     // Closing: finish in-flight requests, drop idle keep-alive sockets, refuse new requests 503.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    trustProxy: true,
+    trustProxy: (_address: string, hop: number) => hop < options.trustedProxyHops,
   };
 }
 
@@ -58,7 +63,27 @@ export async function registerHttpPlatform(
     lifecycle: Lifecycle;
   },
 ): Promise<void> {
+  // JSON bodies through our parser: bounded nesting and errors that name the problem.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      try {
+        done(null, parseJsonBody(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+
+  const bodyLimit = fastify.initialConfig.bodyLimit ?? 1024 * 1024;
   fastify.addHook('preParsing', async (request, _reply, payload) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > bodyLimit) {
+      if (declared <= DRAIN_MAX_BYTES) await drain(payload);
+      throw bodyTooLarge(bodyLimit);
+    }
     const encoding = request.headers['content-encoding']?.trim().toLowerCase();
     if (encoding === undefined || encoding === '' || encoding === 'identity') return payload;
     const decoder = DECODERS[encoding];
@@ -117,6 +142,7 @@ export async function registerHttpPlatform(
 
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+    assertNoProtoParameter(request.url);
     const route = request.routeOptions.url;
     const span = trace.getActiveSpan();
     if (span !== undefined && route !== undefined) {
@@ -147,4 +173,25 @@ export async function registerHttpPlatform(
       reply.elapsedTime / 1000,
     );
   });
+}
+
+/**
+ * The query parser drops a `__proto__` parameter silently, so a request that carries one would
+ * run without it; it is refused instead, like such a key in a JSON body.
+ */
+function assertNoProtoParameter(url: string): void {
+  const query = url.indexOf('?');
+  if (query < 0) return;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.slice(query).replaceAll('+', ' '));
+  } catch {
+    throw new ServiceError('VALIDATION_FAILED', 'The query string is not valid percent-encoding.');
+  }
+  if (decoded.includes('__proto__')) {
+    throw new ServiceError(
+      'VALIDATION_FAILED',
+      'The query has a "__proto__" parameter, which is refused.',
+    );
+  }
 }
