@@ -120,10 +120,21 @@ export default tseslint.config(
                 'scope:testing',
               ],
             },
+            {
+              sourceTag: 'scope:gateway',
+              onlyDependOnLibsWithTags: ['scope:platform', 'scope:core', 'scope:testing'],
+            },
+            {
+              // Whole-system tests drive the running services from outside: contracts and test
+              // support only, never a service's or the platform's internals.
+              sourceTag: 'scope:e2e',
+              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:testing', 'scope:core'],
+            },
             { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:testing'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
           ],
         },
       ],
