@@ -4,6 +4,7 @@ import { ALGORITHMS_HELP, algorithms } from './commands/algorithms.js';
 import { BENCH_HELP, bench } from './commands/bench.js';
 import { DEMO_HELP, demo } from './commands/demo.js';
 import { DETECT_HELP, detect } from './commands/detect.js';
+import { UP_HELP, up } from './commands/up.js';
 
 const HELP = `nomaly — anomaly detection on tabular data
 
@@ -14,6 +15,7 @@ Commands:
   bench [--datasets DIR]             ROC-AUC, AP and timings on labelled CSV files
   algorithms                         the algorithms and their parameters
   demo                               detect planted anomalies in generated sensor data
+  up                                 start the local stack (services + gateway) with demo data
   help [COMMAND]                     this text, or a command's
 
 Exit codes: 0 success, 1 the input could not be processed, 2 usage error.
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; 
   bench: { run: bench, help: BENCH_HELP },
   algorithms: { run: algorithms, help: ALGORITHMS_HELP },
   demo: { run: demo, help: DEMO_HELP },
+  up: { run: up, help: UP_HELP },
 };
 
 async function main(argv: string[]): Promise<ExitCode> {
