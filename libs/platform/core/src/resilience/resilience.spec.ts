@@ -223,6 +223,23 @@ describe(Resilience.name, () => {
     sut.shutdown();
   });
 
+  it('does not retry an attempt that ran out its timeout, even for idempotent work', async () => {
+    const { sut } = setup();
+    let calls = 0;
+    const hang = sut.wrap(
+      'svc.get',
+      'api',
+      () => {
+        calls += 1;
+        return new Promise<never>(() => undefined);
+      },
+      { idempotent: true, overrides: { timeoutMs: 20 } },
+    );
+    await expect(hang()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(calls).toBe(1);
+    sut.shutdown();
+  });
+
   it('answers with the fallback when the dependency is at fault', async () => {
     const { sut } = setup();
     const dep = dependency();

@@ -273,15 +273,19 @@ function isClientError(error: unknown): boolean {
 }
 
 /**
- * Not worth another attempt: the caller's mistake, or a dependency already known to be down (our
- * open breaker, or a downstream service that answered 503 itself).
+ * Not worth another attempt: the caller's mistake, a dependency already known to be down (our
+ * open breaker, or a downstream service that answered 503 itself), or one that let an attempt
+ * run out its whole timeout — a hung peer rarely recovers within a back-off, and retrying it
+ * would multiply the caller's wait by the attempts (5 × 60 s for the api preset). Retries are
+ * for fast failures: a refused connection, a reset.
  */
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof ServiceError)) return true;
   return !(
     error.isClientError ||
     error.code === 'DEPENDENCY_UNAVAILABLE' ||
-    error.code === 'SERVICE_UNAVAILABLE'
+    error.code === 'SERVICE_UNAVAILABLE' ||
+    error.code === 'TIMEOUT'
   );
 }
 
