@@ -116,7 +116,7 @@ describe('tracing', () => {
       credentials.createInsecure(),
     ) as InstanceType<ServiceClientConstructor> & {
       IntrospectApiKey(
-        request: { api_key: string },
+        request: { apiKey: string },
         metadata: Metadata,
         options: { deadline: Date },
         callback: (error: Error | null) => void,
@@ -126,7 +126,7 @@ describe('tracing', () => {
     metadata.set('traceparent', `00-${traceId}-${randomHex(8)}-01`);
     await new Promise<void>((resolve, reject) => {
       client.IntrospectApiKey(
-        { api_key: 'garbage' },
+        { apiKey: 'garbage' },
         metadata,
         { deadline: new Date(Date.now() + 5_000) },
         (error) => (error === null ? resolve() : reject(error)),
