@@ -2,17 +2,13 @@
  * What the abuse suites share: two tenants seeded with one of everything an id can name, problem
  * documents compared the way a prober would compare them, hostile bodies (gzip bombs, deep JSON,
  * lying Content-Length on a raw socket), forged access tokens, a process's memory as the kernel
- * reports it, and a private Redis for rate-limit counters.
+ * reports it.
  */
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
-import { eventually, freePort } from '@nomaly/testing';
+import { eventually } from '@nomaly/testing';
 import { expect } from 'vitest';
 import type { ApiResponse, Stack, Tenant } from './stack.js';
 
@@ -424,51 +420,4 @@ export function memoryOf(pid: number | undefined): { rss: number; peak: number }
     return Number(match[1]) * 1024;
   };
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
-}
-
-/** A Redis of the suite's own (the machine's binary), so its counters meet no other suite's. */
-export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'nomaly-abuse-redis-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = once(child, 'exit');
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await eventually(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const socket = connect({ host: '127.0.0.1', port }, () => {
-            socket.end();
-            resolve();
-          });
-          socket.on('error', reject);
-        }),
-      10_000,
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url: `redis://127.0.0.1:${port}`, stop };
 }

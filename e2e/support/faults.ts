@@ -1,22 +1,11 @@
 /**
  * What the fault suites share: a trained detector made through the gateway, detect calls whose
  * every outcome is kept (an answer, a connection broken before or during the body, or no answer
- * at all), the breaker states a service exports, a Redis of a test's own, and the faults
+ * at all), the breaker states a service exports, and the faults
  * themselves (a process signalled, every Postgres backend of the stack's database terminated).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  ADMIN_DATABASE_URL,
-  eventually,
-  freePort,
-  sql,
-  type RunningService,
-} from '@nomaly/testing';
+import { ADMIN_DATABASE_URL, eventually, sql, type RunningService } from '@nomaly/testing';
 import { expect } from 'vitest';
 import type { ApiResponse, Stack } from './stack.js';
 
@@ -279,61 +268,4 @@ export async function terminateBackends(stack: Stack): Promise<number> {
     [stack.database.name],
   );
   return ended.filter((row) => row.ended).length;
-}
-
-/** A Redis of a test's own (the machine's `redis-server`), so stopping it disturbs no other test. */
-export class OwnRedis {
-  private child: ChildProcess | undefined;
-
-  private constructor(
-    readonly port: number,
-    private readonly dir: string,
-  ) {}
-
-  static async start(): Promise<OwnRedis> {
-    const redis = new OwnRedis(await freePort(), mkdtempSync(join(tmpdir(), 'nomaly-redis-')));
-    await redis.start();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts (again) on the same port, with nothing persisted: a restarted cache is empty. */
-  async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { cwd: this.dir, stdio: 'ignore' },
-    );
-    let failed: Error | undefined;
-    child.once('error', (error) => (failed = error));
-    this.child = child;
-    await eventually(async () => {
-      if (failed !== undefined) throw new Error(`redis-server did not start: ${failed.message}`);
-      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-      await new Promise<void>((resolve, reject) => {
-        const socket = createConnection({ port: this.port, host: '127.0.0.1' }, () => {
-          socket.end();
-          resolve();
-        });
-        socket.on('error', reject);
-      });
-    }, 10_000);
-  }
-
-  /** Kills it (as a crash or an OOM kill would) and waits until its port is closed. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async dispose(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
 }

@@ -4,13 +4,12 @@
  * listings keep working on cache misses and local rate limiting; every service's `/ready` stays
  * 200 but says the cache is degraded; and when Redis returns, every service reconnects by itself.
  */
-import { eventually } from '@nomaly/testing';
+import { eventually, OwnRedis } from '@nomaly/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   detect,
   expectDetected,
   expectStatus,
-  OwnRedis,
   probe,
   trainedDetector,
   type TrainedDetector,

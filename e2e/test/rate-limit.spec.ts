@@ -5,8 +5,9 @@
  * `Retry-After` says is enough. Anonymous calls are limited per client address, and a client
  * cannot pick a fresh address by sending its own `X-Forwarded-For`.
  */
+import { OwnRedis } from '@nomaly/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { expectProblem, expectStatus, startRedis } from '../support/abuse.js';
+import { expectProblem, expectStatus } from '../support/abuse.js';
 import { startStack, type ApiResponse, type Stack, type Tenant } from '../support/stack.js';
 
 /** The detector-service's bucket: 5 at once, then one every 5 s. */
@@ -16,7 +17,7 @@ const PER_MINUTE = 12;
 const AUTH_BURST = 10;
 const AUTH_PER_MINUTE = 1;
 
-let redis: Awaited<ReturnType<typeof startRedis>>;
+let redis: OwnRedis;
 let stack: Stack;
 let acme: Tenant;
 let globex: Tenant;
@@ -24,7 +25,7 @@ let globex: Tenant;
 let acmeSecondToken: string;
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await OwnRedis.start();
   const detector = {
     RATE_LIMIT_BURST: String(BURST),
     RATE_LIMIT_REQUESTS_PER_MINUTE: String(PER_MINUTE),
@@ -56,7 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
-  await redis?.stop();
+  await redis?.dispose();
 });
 
 let counts: Record<string, number>;

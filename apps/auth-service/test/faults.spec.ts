@@ -3,67 +3,23 @@
  * refusing connections, and its Redis killed and restarted. The service must not crash, `/ready`
  * must say what is wrong, and it must recover by itself within 15 s.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   eventually,
-  freePort,
   runCli,
   sql,
   startService,
   ADMIN_DATABASE_URL,
+  OwnRedis,
   type RunningService,
 } from './harness.js';
 
 const RECOVERY_MS = 15_000;
 
-/** A Redis of this test's own (the machine's binary), so stopping it disturbs nothing else. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'nomaly-redis-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
-  await eventually(async () => {
-    const { createConnection } = await import('node:net');
-    await new Promise<void>((resolve, reject) => {
-      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
-        socket.end();
-        resolve();
-      });
-      socket.on('error', reject);
-    });
-  }, 10_000);
-  return child;
-}
-
-async function stopRedis(redis: ChildProcess): Promise<void> {
-  if (redis.exitCode !== null) return;
-  redis.kill('SIGKILL');
-  await once(redis, 'exit');
-}
-
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let service: RunningService;
-let redis: ChildProcess;
-let redisPort: number;
+let redis: OwnRedis;
 let apiKey: string;
 
 async function json(
@@ -85,11 +41,10 @@ async function exchange(): Promise<number> {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  redisPort = await freePort();
-  redis = await startRedis(redisPort);
+  redis = await OwnRedis.start();
   service = await startService({
     DATABASE_URL: database.url,
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    REDIS_URL: redis.url,
     DATABASE_CONNECT_TIMEOUT_MS: '1000',
   });
   const created = await runCli(service.env, ['create-admin', '--tenant', 'faults', '--json']);
@@ -99,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (service !== undefined) expect(await service.stop()).toBe(0);
-  if (redis !== undefined) await stopRedis(redis);
+  await redis?.dispose();
   if (database !== undefined) {
     await sql(
       ADMIN_DATABASE_URL,
@@ -156,7 +111,7 @@ describe('Postgres faults', () => {
 
 describe('Redis faults', () => {
   it('keeps serving when Redis stops, reports the cache down, and reconnects when it returns', async () => {
-    await stopRedis(redis);
+    await redis.stop();
     await eventually(async () => {
       const cache = await json('/health/cache');
       expect(cache.status).toBe(503);
@@ -180,7 +135,7 @@ describe('Redis faults', () => {
     });
     expect(me.status).toBe(200);
 
-    redis = await startRedis(redisPort);
+    await redis.start();
     await eventually(async () => {
       expect((await json('/health/cache')).status).toBe(200);
       expect((await json('/ready')).body).toMatchObject({ checks: { cache: 'up' } });

@@ -9,6 +9,7 @@ export {
   createTestDatabase,
   eventually,
   freePort,
+  OwnRedis,
   sql,
   TEST_REDIS_URL,
   type LogLine,

@@ -5,4 +5,5 @@
 export * from './auth.js';
 export * from './database.js';
 export * from './process.js';
+export * from './redis.js';
 export * from './shared.js';
