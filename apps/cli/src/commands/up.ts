@@ -206,10 +206,7 @@ class Stack {
 
   /** From now on, a process that exits by itself stops the whole stack (exit code 1). */
   superviseUntilShutdown(): void {
-    for (const child of [
-      ...this.processes,
-      ...(this.postgres === undefined ? [] : [this.postgres]),
-    ]) {
+    for (const child of this.all) {
       void child.whenExited().then((code) => {
         if (this.stopping) return;
         process.stderr.write(
@@ -230,9 +227,7 @@ class Stack {
     const since = Date.now();
     process.on('SIGINT', () => {
       if (Date.now() - since < 1_000) return;
-      for (const child of [...this.processes, ...(this.postgres ? [this.postgres] : [])]) {
-        child.kill();
-      }
+      for (const child of this.all) child.kill();
     });
     for (const child of [...this.processes].reverse()) await child.stop(STOP_GRACE_MS);
     await this.postgres?.stop(STOP_GRACE_MS);
@@ -241,11 +236,13 @@ class Stack {
     this.resolveDone(code);
   }
 
+  /** Every process of the stack: the embedded Postgres (if any), then the services and gateway. */
+  private get all(): ManagedProcess[] {
+    return this.postgres === undefined ? this.processes : [this.postgres, ...this.processes];
+  }
+
   private record(): void {
-    this.pidFile.write([
-      ...(this.postgres === undefined ? [] : [this.postgres]),
-      ...this.processes,
-    ]);
+    this.pidFile.write(this.all);
   }
 
   private freshLog(name: string): string {
