@@ -9,25 +9,13 @@ import {
 } from '@nomaly/platform-core';
 import { PLATFORM_CACHE, PLATFORM_CONFIG, PLATFORM_LOGGER } from '@nomaly/platform-nest';
 import { Database } from '@nomaly/platform-persistence';
-import { Counter, Histogram } from 'prom-client';
 import { ModelClient } from '../clients/upstream.clients.js';
 import type { DetectorConfig } from '../config.js';
 import { DetectorService } from '../detectors/detector.service.js';
 import type { DetectorEntity } from '../persistence/index.js';
+import { DetectionMetrics } from './detection-metrics.js';
 import type { DetectRequestDto, DetectResponse } from './detection.dto.js';
 import { ModelCache } from './model-cache.js';
-
-const SIZE_BUCKETS: ReadonlyArray<[number, string]> = [
-  [1, '1'],
-  [10, '10'],
-  [100, '100'],
-  [1_000, '1k'],
-  [10_000, '10k'],
-];
-
-function sizeBucket(rows: number): string {
-  return SIZE_BUCKETS.find(([limit]) => rows <= limit)?.[1] ?? 'more';
-}
 
 /**
  * Scores rows with a detector's current model: its champion version when one is promoted, else
@@ -40,8 +28,7 @@ function sizeBucket(rows: number): string {
 export class DetectionService {
   private readonly cache: ModelCache;
   private readonly champions = new Map<string, { version: number | undefined; at: number }>();
-  private readonly detections: Counter<'model_type' | 'dataset_type' | 'region'>;
-  private readonly duration: Histogram<'model_type' | 'dataset_size_bucket'>;
+  private readonly metrics: DetectionMetrics;
 
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: DetectorConfig,
@@ -53,19 +40,7 @@ export class DetectionService {
     metrics: PlatformMetrics,
   ) {
     this.cache = new ModelCache(config.MODEL_CACHE_MAX_MB * 1024 * 1024);
-    this.detections = new Counter({
-      name: 'nomaly_anomaly_detections_total',
-      help: 'Rows flagged as anomalies by detect calls.',
-      labelNames: ['model_type', 'dataset_type', 'region'],
-      registers: [metrics.registry],
-    });
-    this.duration = new Histogram({
-      name: 'nomaly_detection_duration_seconds',
-      help: 'Time to score a detect batch (model resolution included).',
-      labelNames: ['model_type', 'dataset_size_bucket'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [metrics.registry],
-    });
+    this.metrics = new DetectionMetrics(metrics.registry);
   }
 
   async detect(
@@ -96,14 +71,13 @@ export class DetectionService {
       );
     }
     const anomalies = labels.reduce((sum, label) => sum + label, 0);
-    this.detections.inc(
-      { model_type: detector.algorithm, dataset_type: 'tabular', region: 'local' },
+    this.metrics.record({
+      algorithm: detector.algorithm,
+      scores,
+      threshold,
       anomalies,
-    );
-    this.duration.observe(
-      { model_type: detector.algorithm, dataset_size_bucket: sizeBucket(X.rows) },
-      Number(process.hrtime.bigint() - started) / 1e9,
-    );
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    });
     const saved = save
       ? await this.save(tenantId, detectorId, modelId, version, scores, labels)
       : undefined;
