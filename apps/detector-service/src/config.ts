@@ -25,6 +25,11 @@ export const detectorConfigSchema = serviceConfigSchema(DETECTOR_SERVICE_DEFAULT
   MODEL_CACHE_MAX_MB: envInteger(256, 1, 65_536),
   /** How long a resolved alias (champion) is trusted before asking the model-service again. */
   MODEL_ALIAS_TTL_SECONDS: envInteger(30, 1, 3_600),
+  /** The `region` label of the detection metrics (one per deployment, e.g. `eu-west-1`). */
+  REGION: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or dashes')
+    .default('local'),
 });
 
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;

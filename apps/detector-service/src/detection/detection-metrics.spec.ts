@@ -18,7 +18,7 @@ function value(values: Awaited<ReturnType<typeof series>>, labels: Record<string
 describe('DetectionMetrics', () => {
   it('counts rows scored and flagged, so the anomaly rate is their ratio', async () => {
     const registry = new Registry();
-    const metrics = new DetectionMetrics(registry);
+    const metrics = new DetectionMetrics(registry, 'eu-west-1');
     metrics.record({
       algorithm: 'iforest',
       scores: Float64Array.from([0.4, 0.45, 0.7, 0.5]),
@@ -37,13 +37,16 @@ describe('DetectionMetrics', () => {
       value(await series(registry, 'nomaly_detection_rows_total'), { model_type: 'iforest' }),
     ).toBe(6);
     expect(
-      value(await series(registry, 'nomaly_anomaly_detections_total'), { model_type: 'iforest' }),
+      value(await series(registry, 'nomaly_anomaly_detections_total'), {
+        model_type: 'iforest',
+        region: 'eu-west-1',
+      }),
     ).toBe(2);
   });
 
   it('buckets score / threshold so 1 is the threshold whatever the score scale', async () => {
     const registry = new Registry();
-    const metrics = new DetectionMetrics(registry);
+    const metrics = new DetectionMetrics(registry, 'eu-west-1');
     // LOF-like scale: threshold 1.8; ratios 0.5, 1.0, 2.0, 5.0.
     metrics.record({
       algorithm: 'lof',
@@ -67,7 +70,7 @@ describe('DetectionMetrics', () => {
 
   it('samples large calls evenly and leaves out non-positive thresholds', async () => {
     const registry = new Registry();
-    const metrics = new DetectionMetrics(registry);
+    const metrics = new DetectionMetrics(registry, 'eu-west-1');
     const rows = 10_000;
     // Half the rows at ratio 0.5, half at ratio 2, interleaved.
     const scores = Float64Array.from({ length: rows }, (_, i) => (i % 2 === 0 ? 1 : 4));

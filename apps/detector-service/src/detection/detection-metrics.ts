@@ -46,7 +46,11 @@ export class DetectionMetrics {
   private readonly duration: Histogram<'model_type' | 'dataset_size_bucket'>;
   private readonly scoreRatio: Histogram<'model_type'>;
 
-  constructor(registry: Registry) {
+  constructor(
+    registry: Registry,
+    /** The deployment's region (`REGION`), a label of the detection counter. */
+    private readonly region: string,
+  ) {
     this.detections = new Counter({
       name: 'nomaly_anomaly_detections_total',
       help: 'Rows flagged as anomalies by detect calls.',
@@ -81,7 +85,7 @@ export class DetectionMetrics {
   record(observation: DetectionObservation): void {
     const { algorithm, scores, threshold, anomalies } = observation;
     this.detections.inc(
-      { model_type: algorithm, dataset_type: 'tabular', region: 'local' },
+      { model_type: algorithm, dataset_type: 'tabular', region: this.region },
       anomalies,
     );
     this.rows.inc({ model_type: algorithm }, scores.length);

@@ -40,7 +40,7 @@ export class DetectionService {
     metrics: PlatformMetrics,
   ) {
     this.cache = new ModelCache(config.MODEL_CACHE_MAX_MB * 1024 * 1024);
-    this.metrics = new DetectionMetrics(metrics.registry);
+    this.metrics = new DetectionMetrics(metrics.registry, config.REGION);
   }
 
   async detect(
