@@ -1,0 +1,34 @@
+{{/* NOTES.txt of a service chart: what was deployed and how to follow it. */}}
+{{- define "nomaly.notes" -}}
+{{- $fullname := include "nomaly.fullname" . -}}
+{{- $contract := include "nomaly.contract" . | fromYaml -}}
+{{- $ns := .Release.Namespace -}}
+{{ $fullname }} {{ include "nomaly.imageTag" . }} in namespace {{ $ns }} (image {{ include "nomaly.image" . }}).
+
+Addresses in the cluster:
+  REST  http://{{ include "nomaly.serviceHost" (dict "service" $fullname "context" .) }}:{{ $contract.http | int }}  (/health, /ready, /metrics, /api/docs)
+{{- if $contract.grpc }}
+  gRPC  {{ include "nomaly.serviceHost" (dict "service" $fullname "context" .) }}:{{ $contract.grpc | int }}
+{{- end }}
+{{- if .Values.rollout.enabled }}
+
+Rollout ({{ .Values.rollout.strategy }}):
+  kubectl argo rollouts get rollout {{ $fullname }} -n {{ $ns }} --watch
+  kubectl argo rollouts promote {{ $fullname }} -n {{ $ns }}    # next step, or switch a blue-green
+  kubectl argo rollouts abort {{ $fullname }} -n {{ $ns }}      # traffic back to stable
+{{- if eq .Values.rollout.strategy "canary" }}
+  Try the canary before it gets user traffic: send the header `canary: true`.
+{{- end }}
+{{- else }}
+
+Deployment:
+  kubectl rollout status deployment/{{ $fullname }} -n {{ $ns }}
+{{- end }}
+{{- if .Values.migration.enabled }}
+
+Migrations ran as the hook Job {{ $fullname }}-migrate (deleted when it succeeds). A failed one
+stays for its logs: kubectl logs -n {{ $ns }} job/{{ $fullname }}-migrate
+{{- end }}
+
+Secrets are read from the Secret {{ include "nomaly.secretName" . }}{{ if not .Values.secret.create }}, which must exist{{ end }}.
+{{- end -}}
