@@ -4,6 +4,18 @@ import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { isRecord, type Problem, show } from './problems.js';
 
+const PARSE_FAILED = Symbol('YAML that does not parse');
+
+/** The YAML document of a file, or PARSE_FAILED after recording why it does not parse. */
+function parseYaml(text: string, file: string, problems: Problem[]): unknown {
+  try {
+    return parse(text) as unknown;
+  } catch (error) {
+    problems.push({ file, message: `YAML: ${(error as Error).message}` });
+    return PARSE_FAILED;
+  }
+}
+
 /**
  * Checks of the monitoring files: Prometheus configuration and alert rules (with `promtool` when
  * the machine has it — Debian's `prometheus` package ships it — and a structural check always),
@@ -193,13 +205,8 @@ export function checkPrometheusConfig(
   problems: Problem[],
 ): ScrapeTarget[] {
   const targets: ScrapeTarget[] = [];
-  let config: unknown;
-  try {
-    config = parse(text);
-  } catch (error) {
-    problems.push({ file, message: `YAML: ${(error as Error).message}` });
-    return targets;
-  }
+  const config = parseYaml(text, file, problems);
+  if (config === PARSE_FAILED) return targets;
   if (!isRecord(config)) {
     problems.push({ file, message: 'is not a mapping' });
     return targets;
@@ -275,13 +282,8 @@ export function checkAlertRules(
   problems: Problem[],
 ): { where: string; expr: string }[] {
   const expressions: { where: string; expr: string }[] = [];
-  let rules: unknown;
-  try {
-    rules = parse(text);
-  } catch (error) {
-    problems.push({ file, message: `YAML: ${(error as Error).message}` });
-    return expressions;
-  }
+  const rules = parseYaml(text, file, problems);
+  if (rules === PARSE_FAILED) return expressions;
   if (!isRecord(rules) || !Array.isArray(rules.groups) || rules.groups.length === 0) {
     problems.push({ file, message: 'needs groups: [{name, rules}]' });
     return expressions;
@@ -340,13 +342,8 @@ export function checkAlertRules(
 
 /** The uids of the provisioned Grafana datasources. */
 export function provisionedDatasources(text: string, file: string, problems: Problem[]): string[] {
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch (error) {
-    problems.push({ file, message: `YAML: ${(error as Error).message}` });
-    return [];
-  }
+  const document = parseYaml(text, file, problems);
+  if (document === PARSE_FAILED) return [];
   if (!isRecord(document) || document.apiVersion !== 1 || !Array.isArray(document.datasources)) {
     problems.push({ file, message: 'needs apiVersion: 1 and datasources' });
     return [];
@@ -368,13 +365,8 @@ export function provisionedDatasources(text: string, file: string, problems: Pro
 
 /** The `options.path` folders of the file dashboard providers. */
 export function dashboardProviderPaths(text: string, file: string, problems: Problem[]): string[] {
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch (error) {
-    problems.push({ file, message: `YAML: ${(error as Error).message}` });
-    return [];
-  }
+  const document = parseYaml(text, file, problems);
+  if (document === PARSE_FAILED) return [];
   if (!isRecord(document) || document.apiVersion !== 1 || !Array.isArray(document.providers)) {
     problems.push({ file, message: 'needs apiVersion: 1 and providers' });
     return [];
