@@ -5,6 +5,7 @@ import { AliasService } from './aliases/alias.service.js';
 import { ArtifactCache } from './artifacts/artifact-cache.js';
 import type { ModelConfig } from './config.js';
 import { ModelGrpcController } from './grpc/model.grpc-controller.js';
+import { ModelAccuracyMetrics } from './models/model-accuracy.metrics.js';
 import { ModelController } from './models/model.controller.js';
 import { ModelService } from './models/model.service.js';
 import { VersionController } from './versions/version.controller.js';
@@ -16,6 +17,7 @@ import { VersionService } from './versions/version.service.js';
     ModelService,
     VersionService,
     AliasService,
+    ModelAccuracyMetrics,
     {
       provide: ArtifactCache,
       inject: [PLATFORM_CONFIG],

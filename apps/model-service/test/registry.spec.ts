@@ -244,6 +244,33 @@ describe('publishing over REST', () => {
   });
 });
 
+describe('accuracy metric', () => {
+  it("reports each champion's ROC-AUC from the registry, so every replica agrees", async () => {
+    const model = await createModel('accuracy');
+    await published(model.id, { metrics: { rocAuc: 0.93, averagePrecision: 0.5 } });
+    await published(model.id, { metrics: { rocAuc: 0.61, averagePrecision: 0.2 } });
+    const unlabelled = await createModel('accuracy-unlabelled');
+    await published(unlabelled.id);
+    await promote(unlabelled.id, 1, 'champion');
+    const accuracy = async () => {
+      const text = await (await fetch(`${stack.service.baseUrl}/metrics`)).text();
+      return text.split('\n').filter((line) => line.startsWith('nomaly_model_accuracy{'));
+    };
+    const line = (version: string) =>
+      `nomaly_model_accuracy{model_id="${model.id}",model_type="iforest",service="model-service"} ${version}`;
+
+    expect(await accuracy()).not.toContainEqual(expect.stringContaining(model.id));
+    await promote(model.id, 1, 'champion');
+    expect(await accuracy()).toContain(line('0.93'));
+    // A worse champion replaces the value: what ModelAccuracyDegraded fires on.
+    await promote(model.id, 2, 'champion');
+    const lines = await accuracy();
+    expect(lines).toContain(line('0.61'));
+    expect(lines.filter((l) => l.includes(model.id))).toHaveLength(1);
+    expect(lines).not.toContainEqual(expect.stringContaining(unlabelled.id));
+  });
+});
+
 describe('aliases', () => {
   it('promotes, rolls back through the champion history, and archives', async () => {
     const model = await createModel('aliases');

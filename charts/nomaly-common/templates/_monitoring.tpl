@@ -156,6 +156,8 @@ spec:
           annotations:
             summary: {{ printf "More than %s of the scored rows are flagged as anomalies" (include "nomaly.percent" $rules.highAnomalyRate.threshold) | quote }}
             description: '{{ "{{" }} $value | humanizePercentage {{ "}}" }} of the rows scored by {{ "{{" }} $labels.model_type {{ "}}" }} models were anomalies: an incident in the data, or a model that no longer fits it.'
+        {{- end }}
+        {{- if $contract.registry }}
         - alert: ModelAccuracyDegraded
           expr: |
             min by (namespace, service, model_id, model_type) (nomaly_model_accuracy{ {{- $sel }}})

@@ -46,6 +46,7 @@ model-service:
   route: model
   http: 8002
   grpc: 50053
+  registry: true
   calls:
     - service: auth-service
       port: http
