@@ -85,6 +85,17 @@ export default tseslint.config(
               onlyDependOnLibsWithTags: ['scope:platform', 'scope:core'],
             },
             {
+              // Training and the dataset/model clients, shared by the detector-service and the
+              // worker: the platform, the contracts and the algorithms.
+              sourceTag: 'scope:detector-runtime',
+              onlyDependOnLibsWithTags: ['scope:platform', 'scope:contracts', 'scope:core'],
+            },
+            {
+              // Durable jobs (records, queues, reconciler): the platform only.
+              sourceTag: 'scope:jobs',
+              onlyDependOnLibsWithTags: ['scope:platform', 'scope:core', 'scope:testing'],
+            },
+            {
               sourceTag: 'scope:auth',
               onlyDependOnLibsWithTags: [
                 'scope:platform',
@@ -108,6 +119,20 @@ export default tseslint.config(
                 'scope:platform',
                 'scope:contracts',
                 'scope:core',
+                'scope:detector-runtime',
+                'scope:jobs',
+                'scope:testing',
+              ],
+            },
+            {
+              // The detector-service's back end: runs its jobs, never imports the service.
+              sourceTag: 'scope:worker',
+              onlyDependOnLibsWithTags: [
+                'scope:platform',
+                'scope:contracts',
+                'scope:core',
+                'scope:detector-runtime',
+                'scope:jobs',
                 'scope:testing',
               ],
             },

@@ -2,8 +2,8 @@
  * The whole Nomaly stack as real processes, reached through the local gateway exactly as users
  * reach it through the Istio ingress: auth, dataset, model and detector services on one test
  * database (each in its own schema, as in production) and a Redis, a second detector-service
- * instance as the `canary` subset, and the gateway routing by a private copy of `istio/` (so a
- * test may rewrite the YAML without touching the repository).
+ * instance as the `canary` subset, the worker when a suite runs jobs, and the gateway routing by
+ * a private copy of `istio/` (so a test may rewrite the YAML without touching the repository).
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,9 +26,11 @@ export interface StackOptions {
   /** Redis for every service (default the machine's). */
   redisUrl?: string;
   /** Extra environment per service, over the stack's defaults. */
-  env?: Partial<Record<ServiceName | 'gateway', Record<string, string>>>;
+  env?: Partial<Record<ServiceName | 'gateway' | 'worker', Record<string, string>>>;
   /** Start the second detector-service instance serving the `canary` subset (default true). */
   canary?: boolean;
+  /** Start the worker, which runs durable jobs (large trainings, batch detection; default false). */
+  worker?: boolean;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -52,6 +54,8 @@ export interface Stack {
   /** The folder the gateway routes by: a copy of the repository's `istio/`. */
   readonly istioDir: string;
   readonly services: Record<ServiceName, RunningService>;
+  /** The worker, with `worker: true` (it serves no routes through the gateway). */
+  readonly worker: RunningService | undefined;
   /** A new tenant with an admin API key (the auth-service's `create-admin`). */
   tenant(name: string): Promise<Tenant>;
   /** A call through the gateway; JSON bodies are encoded, JSON answers decoded. */
@@ -86,7 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   cpSync(join(REPO_ROOT, 'istio'), istioDir, { recursive: true });
   const started: RunningService[] = [];
   const services = {} as Record<ServiceName, RunningService>;
-  const envOf = (name: ServiceName | 'gateway') => options.env?.[name] ?? {};
+  const envOf = (name: ServiceName | 'gateway' | 'worker') => options.env?.[name] ?? {};
   const start = async (
     name: ServiceName,
     app: string,
@@ -115,6 +119,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       MODEL_SERVICE_GRPC_URL: model.grpcAddress,
     };
     const detector = await start('detector-service', 'detector-service', detectorEnv);
+    // After the detector-service, whose migrations create the job tables the worker uses.
+    let worker: RunningService | undefined;
+    if (options.worker === true) {
+      worker = await startService(
+        'worker',
+        {
+          DATABASE_URL: database.url,
+          REDIS_URL: common.REDIS_URL,
+          DATASET_SERVICE_GRPC_URL: dataset.grpcAddress,
+          MODEL_SERVICE_GRPC_URL: model.grpcAddress,
+          ...envOf('worker'),
+        },
+        { portVariables: ['PORT'] },
+      );
+      started.push(worker);
+    }
     const upstreams = [
       `auth-service=${auth.baseUrl}`,
       `dataset-service=${dataset.baseUrl}`,
@@ -137,7 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     );
     started.push(gateway);
-    return assemble(database, istioDir, gateway, services, started);
+    return assemble(database, istioDir, gateway, services, worker, started);
   } catch (error) {
     await Promise.all(started.map((service) => service.stop()));
     await database.drop();
@@ -151,6 +171,7 @@ function assemble(
   istioDir: string,
   gateway: RunningService,
   services: Record<ServiceName, RunningService>,
+  worker: RunningService | undefined,
   started: RunningService[],
 ): Stack {
   const gatewayUrl = gateway.baseUrl;
@@ -180,6 +201,7 @@ function assemble(
     database,
     istioDir,
     services,
+    worker,
     call,
     async tenant(name) {
       const created = await runCli('auth-service', services['auth-service'].env, [
@@ -227,6 +249,12 @@ function assemble(
       if (gateway.process.exitCode !== null || gateway.process.signalCode !== null) {
         names.push('gateway');
       }
+      if (
+        worker !== undefined &&
+        (worker.process.exitCode !== null || worker.process.signalCode !== null)
+      ) {
+        names.push('worker');
+      }
       return names;
     },
     async restart(name) {
@@ -239,6 +267,7 @@ function assemble(
     },
     async stop() {
       await gateway.stop();
+      await worker?.stop();
       await Promise.all(Object.values(services).map((service) => service.stop()));
       await database.drop();
       rmSync(istioDir, { recursive: true, force: true });

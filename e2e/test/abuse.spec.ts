@@ -54,6 +54,7 @@ beforeAll(async () => {
       'detector-service': detector,
       'detector-canary': detector,
     },
+    worker: true,
   });
   [acme, globex] = await Promise.all([
     seedTenant(stack, 'acme', 1),

@@ -174,7 +174,13 @@ describe('nomaly.dataset.v1.DatasetService', () => {
 
   it('streams the uploaded values, column-major, in chunks of the size asked for', async () => {
     const chunks = await datasets.streamRows(
-      { datasetId: dataset.id, columns: ['c', 'a'], includeLabel: true, maxRowsPerChunk: 400 },
+      {
+        datasetId: dataset.id,
+        columns: ['c', 'a'],
+        includeLabel: true,
+        maxRowsPerChunk: 400,
+        startRow: 0,
+      },
       tenantMetadata(acme.tenantId),
     );
     expect(chunks.map((c) => [c.rowOffset, c.rowCount])).toEqual([
@@ -209,7 +215,13 @@ describe('nomaly.dataset.v1.DatasetService', () => {
     expect(foreign.details.replace(dataset.id, missing)).toBe(absent.details);
     const stream = await grpcFailure(
       datasets.streamRows(
-        { datasetId: dataset.id, columns: [], includeLabel: false, maxRowsPerChunk: 0 },
+        {
+          datasetId: dataset.id,
+          columns: [],
+          includeLabel: false,
+          maxRowsPerChunk: 0,
+          startRow: 0,
+        },
         tenantMetadata(globex.tenantId),
       ),
     );
@@ -226,7 +238,13 @@ describe('nomaly.dataset.v1.DatasetService', () => {
     }
     const unknown = await grpcFailure(
       datasets.streamRows(
-        { datasetId: dataset.id, columns: ['nope'], includeLabel: false, maxRowsPerChunk: 0 },
+        {
+          datasetId: dataset.id,
+          columns: ['nope'],
+          includeLabel: false,
+          maxRowsPerChunk: 0,
+          startRow: 0,
+        },
         tenantMetadata(acme.tenantId),
       ),
     );

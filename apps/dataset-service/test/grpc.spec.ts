@@ -52,6 +52,7 @@ type Stub = InstanceType<ServiceClientConstructor> & {
       columns?: string[];
       includeLabel?: boolean;
       maxRowsPerChunk?: number;
+      startRow?: number;
     },
     metadata: Metadata,
     options: { deadline: Date },
@@ -225,6 +226,26 @@ describe('DatasetService.StreamRows', () => {
     expect(last.columns.map((c) => c.name)).toEqual(['t', 'x']);
     expect(last.columns[0]!.values[999]).toBe(Date.parse(day(ROWS - 1)));
     expect(last.label).toEqual([]);
+  });
+
+  it('resumes at startRow: the rows before it are skipped, the rest arrive in order', async () => {
+    const start = 12_345;
+    const chunks = await streamRows(
+      { datasetId, startRow: start, maxRowsPerChunk: 5_000 },
+      tenantId,
+    );
+    expect(chunks[0]!.rowOffset).toBe(start);
+    let offset = start;
+    for (const chunk of chunks) {
+      expect(chunk.rowOffset).toBe(offset);
+      chunk.columns[0]!.values.forEach((value, i) => expect(value).toBe(x(offset + i)));
+      offset += chunk.rowCount;
+    }
+    expect(offset).toBe(ROWS);
+    expect(await streamRows({ datasetId, startRow: ROWS }, tenantId)).toEqual([]);
+    expect((await grpcError(streamRows({ datasetId, startRow: -1 }, tenantId))).code).toBe(
+      status.INVALID_ARGUMENT,
+    );
   });
 
   it('refuses categorical and unknown columns, and another tenant, with the right codes', async () => {

@@ -1,3 +1,4 @@
+import { jobQueueEnvShape } from '@nomaly/jobs';
 import { envInteger, loadConfig, serviceConfigSchema } from '@nomaly/platform-core';
 import { z } from 'zod';
 
@@ -21,6 +22,12 @@ export const detectorConfigSchema = serviceConfigSchema(DETECTOR_SERVICE_DEFAULT
   MODEL_SERVICE_GRPC_URL: grpcAddress('127.0.0.1:50053'),
   /** Datasets up to this many rows train within the request; larger ones become a job (202). */
   SYNC_TRAIN_MAX_ROWS: envInteger(50_000, 1, 10_000_000),
+  /**
+   * Rows per result chunk of a detect job (fixed per job when it is accepted): the unit a worker
+   * scores on a thread, writes in one transaction, and resumes from after a restart.
+   */
+  JOB_CHUNK_ROWS: envInteger(10_000, 100, 1_000_000),
+  ...jobQueueEnvShape,
   /** Bound on the in-process cache of loaded models, in megabytes of model document. */
   MODEL_CACHE_MAX_MB: envInteger(256, 1, 65_536),
   /** How long a resolved alias (champion) is trusted before asking the model-service again. */

@@ -13,7 +13,9 @@ Starts the local stack — auth, dataset, model and detector services and the ga
 stand-in for the Istio ingress, routing by istio/*.yaml) — on the ports of ARCHITECTURE.md:
 gateway 8080; detector 8000/50051, dataset 8001/50052, model 8002/50053, auth 8003/50054.
 Runs on the PostgreSQL and Redis of DATABASE_URL and REDIS_URL when they are set, otherwise on
-an embedded PostgreSQL (data in DIR/postgres) and an in-process cache. Applies migrations, then
+an embedded PostgreSQL (data in DIR/postgres) and an in-process cache. With REDIS_URL the worker
+runs too (port 8005), taking durable jobs from its queues; without, job submissions answer 503
+(large trainings included: they are jobs). Applies migrations, then
 creates a demo tenant with an admin API key, a demo dataset and a trained isolation forest
 (reused on the next start), prints a curl that scores rows, and writes the same to
 DIR/local.json. Logs go to DIR/logs/. Ctrl-C stops everything.
@@ -94,13 +96,16 @@ export async function up(argv: string[]): Promise<void> {
     }
     say(
       `database: ${t.auth.env.DATABASE_URL === shared.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}; ` +
-        `cache: ${shared.REDIS_URL === undefined ? 'in-process (REDIS_URL unset)' : 'REDIS_URL'}`,
+        `cache: ${shared.REDIS_URL === undefined ? 'in-process (REDIS_URL unset)' : 'REDIS_URL'}; ` +
+        `jobs: ${t.worker === undefined ? 'off (REDIS_URL unset: submissions answer 503)' : 'the worker, on REDIS_URL'}`,
     );
     await Promise.all([t.auth, t.dataset, t.model, t.detector].map((s) => stack.migrate(s)));
     say('migrations applied');
     // Services reach each other lazily (JWKS on the first token, gRPC channels on the first
     // call), so they start together; the gateway opens the door once they are all ready.
-    await Promise.all([t.auth, t.dataset, t.model, t.detector].map((s) => stack.start(s)));
+    // The worker starts with them: the detector-service's migrations made its job tables.
+    const services = [t.auth, t.dataset, t.model, t.detector, t.worker];
+    await Promise.all(services.filter((s) => s !== undefined).map((s) => stack.start(s)));
     await stack.start(t.gateway);
     for (const s of t.order) {
       const grpc = s.grpcPort === undefined ? '' : `, gRPC 127.0.0.1:${s.grpcPort}`;
@@ -346,7 +351,7 @@ async function followJob(
       expect: [200],
     });
     if (job.body.state === 'succeeded') return;
-    if (job.body.state !== 'running') {
+    if (job.body.state !== 'running' && job.body.state !== 'queued') {
       throw new CliError(
         `training the demo detector ended ${job.body.state}: ${JSON.stringify(job.body.error)}`,
       );

@@ -25,6 +25,8 @@ export interface Topology {
   readonly dataset: StackService;
   readonly model: StackService;
   readonly detector: StackService;
+  /** The worker, which runs durable jobs from the Redis queues: only when REDIS_URL is set. */
+  readonly worker: StackService | undefined;
   /** Every process of the stack, the gateway last (it starts last and stops first). */
   readonly order: readonly StackService[];
   readonly embeddedPostgresPort: number;
@@ -33,9 +35,10 @@ export interface Topology {
 const HOST = '127.0.0.1';
 
 /**
- * The local stack: the four services and the gateway, each on its documented port shifted by
- * `offset` (so a second stack, or a test, can run beside the first), on loopback only.
- * `shared` is the environment every service gets (database, Redis, log level).
+ * The local stack: the four services, the worker (when there is a Redis for its queues) and the
+ * gateway, each on its documented port shifted by `offset` (so a second stack, or a test, can
+ * run beside the first), on loopback only. `shared` is the environment every service gets
+ * (database, Redis, log level).
  */
 export function topology(offset: number, shared: Record<string, string>): Topology {
   const service = (
@@ -65,6 +68,24 @@ export function topology(offset: number, shared: Record<string, string>): Topolo
     DATASET_SERVICE_GRPC_URL: `${HOST}:${dataset.grpcPort}`,
     MODEL_SERVICE_GRPC_URL: `${HOST}:${model.grpcPort}`,
   });
+  const workerPort = 8005 + offset;
+  const worker: StackService | undefined =
+    shared.REDIS_URL === undefined
+      ? undefined
+      : {
+          name: 'worker',
+          app: 'worker',
+          httpPort: workerPort,
+          baseUrl: `http://${HOST}:${workerPort}`,
+          readyUrl: `http://${HOST}:${workerPort}/ready`,
+          env: {
+            ...shared,
+            HOST,
+            PORT: String(workerPort),
+            DATASET_SERVICE_GRPC_URL: `${HOST}:${dataset.grpcPort}`,
+            MODEL_SERVICE_GRPC_URL: `${HOST}:${model.grpcPort}`,
+          },
+        };
   const gatewayPort = 8080 + offset;
   const statusPort = 15021 + offset;
   const gateway: StackService = {
@@ -91,7 +112,8 @@ export function topology(offset: number, shared: Record<string, string>): Topolo
     dataset,
     model,
     detector,
-    order: [auth, dataset, model, detector, gateway],
+    worker,
+    order: [auth, dataset, model, detector, ...(worker === undefined ? [] : [worker]), gateway],
     embeddedPostgresPort: 54329 + offset,
   };
 }

@@ -41,6 +41,8 @@ export interface StreamRowsOptions {
   readonly columns: readonly string[];
   readonly includeLabel: boolean;
   readonly maxRowsPerChunk: number;
+  /** Index of the first row to send (0 = from the start); earlier stored chunks are not read. */
+  readonly startRow?: number;
   /** Resolves when the consumer can take more (gRPC flow control); checked between messages. */
   readonly ready?: () => Promise<void>;
   readonly cancelled?: () => boolean;
@@ -329,7 +331,17 @@ export class DatasetService {
     const indexes = [...selected, ...(label === undefined ? [] : [label])].map(
       (column) => column.index,
     );
-    for (let chunkIndex = 0; chunkIndex < entity.chunkCount; chunkIndex++) {
+    const startRow = options.startRow ?? 0;
+    if (!Number.isSafeInteger(startRow) || startRow < 0) {
+      throw new ServiceError(
+        'VALIDATION_FAILED',
+        `startRow must be a non-negative integer, got ${startRow}.`,
+      );
+    }
+    // Every stored chunk holds chunkRows rows (the last one fewer): the chunks before the one
+    // holding startRow are skipped without being read.
+    const firstChunk = Math.floor(startRow / entity.chunkRows);
+    for (let chunkIndex = firstChunk; chunkIndex < entity.chunkCount; chunkIndex++) {
       if (options.cancelled?.() === true) return;
       const chunks = await this.chunkRow(entity, chunkIndex, [...new Set(indexes)]);
       const byIndex = new Map(chunks.map((chunk) => [chunk.columnIndex, chunk]));
@@ -339,7 +351,8 @@ export class DatasetService {
         const chunk = byIndex.get(index)!;
         decoded.set(index, this.asNumbers(await this.decode(entity, chunk)));
       }
-      for (let start = 0; start < first.rowCount; start += perMessage) {
+      const skip = Math.max(0, startRow - first.rowOffset);
+      for (let start = skip; start < first.rowCount; start += perMessage) {
         const end = Math.min(first.rowCount, start + perMessage);
         await options.ready?.();
         if (options.cancelled?.() === true) return;

@@ -91,6 +91,7 @@ export class DatasetGrpcController implements datasetV1.DatasetServiceController
           columns: request.columns,
           includeLabel: request.includeLabel,
           maxRowsPerChunk: request.maxRowsPerChunk,
+          startRow: request.startRow,
           ready,
           cancelled: () => stopped || call?.cancelled === true,
         });

@@ -9,7 +9,7 @@ import {
 } from '@nomaly/platform-core';
 import { PLATFORM_CACHE, PLATFORM_CONFIG, PLATFORM_LOGGER } from '@nomaly/platform-nest';
 import { Database } from '@nomaly/platform-persistence';
-import { ModelClient } from '../clients/upstream.clients.js';
+import { ModelClient } from '@nomaly/detector-runtime';
 import type { DetectorConfig } from '../config.js';
 import { DetectorService } from '../detectors/detector.service.js';
 import type { DetectorEntity } from '../persistence/index.js';
@@ -51,7 +51,7 @@ export class DetectionService {
   ): Promise<DetectResponse> {
     const started = process.hrtime.bigint();
     const detector = await this.detectors.get(tenantId, detectorId);
-    const { model, modelId, version } = await this.model(tenantId, detector);
+    const { model, modelId, version } = await this.currentModel(tenantId, detector);
     const X = this.matrix(request, model.featureNames);
 
     const scores = model.score(X);
@@ -92,8 +92,13 @@ export class DetectionService {
     };
   }
 
-  /** The detector's current model, from the cache when possible. */
-  private async model(
+  /**
+   * The detector's current model — its champion, else the version its last training produced —
+   * loaded, from the cache when possible. Batch detect jobs pin the version this names.
+   *
+   * @throws ServiceError `CONFLICT` when the detector has not been trained yet.
+   */
+  async currentModel(
     tenantId: string,
     detector: DetectorEntity,
   ): Promise<{ model: Detector; modelId: string; version: number }> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { createDetector, DetectionError } from '@nomaly/detection-core';
+import { createDetector } from '@nomaly/detection-core';
+import { asValidationError } from '@nomaly/detector-runtime';
 import { ServiceError, type Page } from '@nomaly/platform-core';
 import { Database, fetchPage } from '@nomaly/platform-persistence';
 import { DetectorEntity } from '../persistence/index.js';
@@ -17,13 +18,6 @@ export function toDetectorDto(entity: DetectorEntity): DetectorDto {
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),
   };
-}
-
-/** A detection-core argument error as the caller's 400, naming the parameter. */
-export function asValidationError(error: unknown): unknown {
-  return error instanceof DetectionError
-    ? new ServiceError('VALIDATION_FAILED', error.message, { cause: error })
-    : error;
 }
 
 @Injectable()

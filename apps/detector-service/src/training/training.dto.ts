@@ -15,28 +15,3 @@ export class TrainRequestDto {
   @Max(2 ** 31 - 1)
   seed?: number;
 }
-
-/** What a training produced (the 200 answer, or a job's result). */
-export interface TrainingResult {
-  modelVersion: { id: string; modelId: string; version: number; sha256: string };
-  rows: number;
-  features: string[];
-  threshold: number;
-  durationMs: number;
-  metrics?: { rocAuc: number; averagePrecision: number };
-}
-
-export type JobState = 'running' | 'succeeded' | 'failed';
-
-export interface JobDto {
-  id: string;
-  kind: 'train';
-  state: JobState;
-  detectorId: string;
-  datasetId: string;
-  progress: { rows: number; totalRows: number };
-  result?: TrainingResult;
-  error?: { code: string; detail: string };
-  createdAt: string;
-  updatedAt: string;
-}

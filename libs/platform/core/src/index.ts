@@ -11,3 +11,4 @@ export * from './cache/index.js';
 export * from './rate-limit/index.js';
 export * from './idempotency/index.js';
 export * from './auth/index.js';
+export * from './grpc/index.js';

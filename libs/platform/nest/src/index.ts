@@ -7,7 +7,6 @@ export * from './auth/auth.guard.js';
 export * from './auth/decorators.js';
 export * from './auth/rate-limit.guard.js';
 export * from './bootstrap.js';
-export * from './grpc/grpc-client.js';
 export * from './grpc/grpc-errors.js';
 export * from './health/health.controller.js';
 export * from './http/id.pipe.js';

@@ -1,1 +1,2 @@
 export * from './service-error.js';
+export { isDependencyOutage } from './dependency-outage.js';

@@ -5,3 +5,4 @@ export {
   BREAKER_STATE_VALUE,
   type DatabasePoolReader,
 } from './metrics.js';
+export { LogThrottle } from './log-throttle.js';

@@ -1,5 +1,11 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { ServiceError, toProblem, type Logger, type ProblemCode } from '@nomaly/platform-core';
+import {
+  isDependencyOutage,
+  ServiceError,
+  toProblem,
+  type Logger,
+  type ProblemCode,
+} from '@nomaly/platform-core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 const STATUS_CODES: Readonly<Partial<Record<number, ProblemCode>>> = {
@@ -35,36 +41,6 @@ const FASTIFY_CODES: Readonly<Record<string, [ProblemCode, string]>> = {
   FST_ERR_CTP_EMPTY_TYPE: ['VALIDATION_FAILED', 'The Content-Type header is empty.'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['VALIDATION_FAILED', 'The body is not valid JSON.'],
 };
-
-/** Socket errors and the Postgres SQLSTATEs of a server that is down, restarting or full. */
-const OUTAGE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01', // admin_shutdown (pg_terminate_backend, restart)
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006', // connection exceptions
-  '53300', // too_many_connections
-]);
-const OUTAGE_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|not currently accepting connections|Client has encountered a connection error/i;
-
-/** An infrastructure outage (not a bug): answered 503 with Retry-After rather than 500. */
-export function isDependencyOutage(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
-    const { code, driverError } = current as Error & { code?: unknown; driverError?: unknown };
-    if (typeof code === 'string' && OUTAGE_CODES.has(code)) return true;
-    if (OUTAGE_MESSAGES.test(current.message)) return true;
-    current = driverError ?? current.cause;
-  }
-  return false;
-}
 
 /**
  * Turns anything thrown while handling a request into a `ServiceError`: ours pass through,

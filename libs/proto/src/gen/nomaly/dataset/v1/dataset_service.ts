@@ -86,6 +86,13 @@ export interface StreamRowsRequest {
    * so a message stays near 1 MiB with many columns.
    */
   maxRowsPerChunk: number;
+  /**
+   * Index of the first row to send, from 0: the rows before it are skipped (0 streams from the
+   * start; a value at or past the row count streams nothing). A consumer that already holds the
+   * first rows — a batch job resuming after a restart — asks only for the rest. INVALID_ARGUMENT
+   * when negative.
+   */
+  startRow: number;
 }
 
 /** StreamRowsResponse carries consecutive rows of the selected columns, column-major. */
@@ -370,7 +377,7 @@ export const DescribeDatasetResponse: MessageFns<DescribeDatasetResponse> = {
 };
 
 function createBaseStreamRowsRequest(): StreamRowsRequest {
-  return { datasetId: "", columns: [], includeLabel: false, maxRowsPerChunk: 0 };
+  return { datasetId: "", columns: [], includeLabel: false, maxRowsPerChunk: 0, startRow: 0 };
 }
 
 export const StreamRowsRequest: MessageFns<StreamRowsRequest> = {
@@ -386,6 +393,9 @@ export const StreamRowsRequest: MessageFns<StreamRowsRequest> = {
     }
     if (message.maxRowsPerChunk !== 0) {
       writer.uint32(32).int32(message.maxRowsPerChunk);
+    }
+    if (message.startRow !== 0) {
+      writer.uint32(40).int64(message.startRow);
     }
     return writer;
   },
@@ -433,6 +443,14 @@ export const StreamRowsRequest: MessageFns<StreamRowsRequest> = {
             }
 
             message.maxRowsPerChunk = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.startRow = longToNumber(reader.int64());
             continue;
           }
         }

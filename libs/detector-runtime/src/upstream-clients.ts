@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Resilience, type PlatformConfig } from '@nomaly/platform-core';
-import { GrpcServiceClient, PLATFORM_CONFIG } from '@nomaly/platform-nest';
+import { GrpcServiceClient, type Resilience } from '@nomaly/platform-core';
 import { datasetV1, GRPC_LOADER_OPTIONS, modelV1, PROTO_FILES, protoPath } from '@nomaly/proto';
-import type { DetectorConfig } from '../config.js';
 
 const loader = () => ({
   ...GRPC_LOADER_OPTIONS,
@@ -13,23 +10,29 @@ const loader = () => ({
 /** Artifacts travel in pieces well under gRPC's 4 MiB message limit. */
 const ARTIFACT_CHUNK_BYTES = 1024 * 1024;
 
-/** The dataset-service over gRPC: descriptions and row streams for training. */
-@Injectable()
-export class DatasetClient implements OnApplicationShutdown {
+export interface UpstreamClientOptions {
+  /** `host:port` of the service (`DATASET_SERVICE_GRPC_URL`, `MODEL_SERVICE_GRPC_URL`). */
+  readonly address: string;
+  /** The caller's resilience: timeouts, retries and breakers of the `api` preset. */
+  readonly resilience: Resilience;
+}
+
+/** The dataset-service over gRPC: descriptions and row streams. */
+export class DatasetClient {
   private readonly client: GrpcServiceClient;
   readonly describe: (
     tenantId: string,
     datasetId: string,
   ) => Promise<datasetV1.DescribeDatasetResponse>;
 
-  constructor(@Inject(PLATFORM_CONFIG) config: DetectorConfig, resilience: Resilience) {
+  constructor(options: UpstreamClientOptions) {
     this.client = new GrpcServiceClient({
       protoFile: protoPath(PROTO_FILES.dataset),
       loader: loader(),
       service: `${datasetV1.protobufPackage}.DatasetService`,
-      address: config.DATASET_SERVICE_GRPC_URL,
+      address: options.address,
     });
-    this.describe = resilience.wrap(
+    this.describe = options.resilience.wrap(
       'dataset.describe',
       'api',
       (tenantId: string, datasetId: string) =>
@@ -42,7 +45,7 @@ export class DatasetClient implements OnApplicationShutdown {
     );
   }
 
-  /** The selected columns (and the label), chunk by chunk, in row order. */
+  /** The selected columns (and the label), chunk by chunk, in row order from `startRow`. */
   rows(
     tenantId: string,
     request: datasetV1.StreamRowsRequest,
@@ -51,7 +54,7 @@ export class DatasetClient implements OnApplicationShutdown {
     return this.client.serverStream('StreamRows', request, { tenantId, timeoutMs: 600_000 });
   }
 
-  onApplicationShutdown(): void {
+  close(): void {
     this.client.close();
   }
 }
@@ -63,8 +66,7 @@ export interface FetchedVersion {
 }
 
 /** The model-service over gRPC: save, fetch and resolve versions. */
-@Injectable()
-export class ModelClient implements OnApplicationShutdown {
+export class ModelClient {
   private readonly client: GrpcServiceClient;
   readonly fetch: (tenantId: string, modelId: string, version: number) => Promise<FetchedVersion>;
   readonly champion: (
@@ -72,17 +74,14 @@ export class ModelClient implements OnApplicationShutdown {
     modelId: string,
   ) => Promise<modelV1.VersionInfo | undefined>;
 
-  constructor(
-    @Inject(PLATFORM_CONFIG) config: DetectorConfig & PlatformConfig,
-    resilience: Resilience,
-  ) {
+  constructor(options: UpstreamClientOptions) {
     this.client = new GrpcServiceClient({
       protoFile: protoPath(PROTO_FILES.model),
       loader: loader(),
       service: `${modelV1.protobufPackage}.ModelService`,
-      address: config.MODEL_SERVICE_GRPC_URL,
+      address: options.address,
     });
-    this.fetch = resilience.wrap(
+    this.fetch = options.resilience.wrap(
       'model.fetch',
       'api',
       async (tenantId: string, modelId: string, version: number) => {
@@ -107,7 +106,7 @@ export class ModelClient implements OnApplicationShutdown {
       },
       { idempotent: true },
     );
-    this.champion = resilience.wrap(
+    this.champion = options.resilience.wrap(
       'model.resolve-alias',
       'api',
       async (tenantId: string, modelId: string) => {
@@ -150,7 +149,7 @@ export class ModelClient implements OnApplicationShutdown {
     return response.version;
   }
 
-  onApplicationShutdown(): void {
+  close(): void {
     this.client.close();
   }
 }

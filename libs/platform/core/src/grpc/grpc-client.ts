@@ -10,7 +10,7 @@ import {
   type ServiceError as GrpcError,
 } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
-import { ServiceError, type ProblemCode } from '@nomaly/platform-core';
+import { ServiceError, type ProblemCode } from '../errors/index.js';
 
 /** Per call: whose data it is, and how long the caller will wait. */
 export interface GrpcCallContext {

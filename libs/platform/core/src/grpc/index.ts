@@ -1,0 +1,6 @@
+export {
+  fromGrpcError,
+  GrpcServiceClient,
+  type GrpcCallContext,
+  type GrpcClientOptions,
+} from './grpc-client.js';
