@@ -101,10 +101,16 @@ export class JobQueues {
    * Refuses at once when the queue cannot take work: 503 with Retry-After, before anything is
    * written, so a client retries later instead of hanging on a Redis that is down.
    *
+   * It asks the connection, not Redis: a stopped or unreachable Redis has already closed or
+   * refused it. A PING per submission would also refuse a healthy Redis whenever a burst of
+   * submissions delays the PONG past its timeout (1,000 concurrent submissions did), and a
+   * Redis that hangs with the connection open costs only the enqueue's command timeout after
+   * the commit: the job is recorded, and the reconciler queues it.
+   *
    * @throws ServiceError `DEPENDENCY_UNAVAILABLE`
    */
-  async assertAvailable(): Promise<void> {
-    if (await this.available()) return;
+  assertAvailable(): void {
+    if (this.redis.status === 'ready') return;
     throw new ServiceError(
       'DEPENDENCY_UNAVAILABLE',
       'The job queue (Redis) is unavailable; no job was created. Retry shortly.',

@@ -153,10 +153,18 @@ describe(JobQueues.name, () => {
     await redisServer.stop();
     try {
       expect(await queues.available()).toBe(false);
-      const refused = await queues.assertAvailable().then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      // "Down" as the service sees it: the connection has noticed (its close event may come a
+      // moment after the failed PING above).
+      const deadline = Date.now() + 5_000;
+      while (redis.status === 'ready' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      let refused: unknown;
+      try {
+        queues.assertAvailable();
+      } catch (error) {
+        refused = error;
+      }
       expect(refused).toBeInstanceOf(ServiceError);
       expect(refused).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', status: 503 });
       expect((refused as ServiceError).retryAfterSeconds).toBeGreaterThanOrEqual(1);

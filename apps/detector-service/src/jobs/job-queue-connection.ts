@@ -7,7 +7,7 @@ import type { DetectorConfig } from '../config.js';
 
 /**
  * The job queues, over a Redis connection of their own (created to fail fast: a submission
- * while Redis is down is refused within about a second, never left waiting). Without
+ * while that connection is down is refused at once, never left waiting). Without
  * `REDIS_URL` there are no queues and job submissions answer 503 saying so.
  */
 @Injectable()
@@ -30,19 +30,19 @@ export class JobQueueConnection implements OnApplicationShutdown {
   }
 
   /**
-   * The queues, once Redis has answered.
+   * The queues, while their Redis connection is up.
    *
    * @throws ServiceError 503: `DEPENDENCY_UNAVAILABLE` with Retry-After when Redis is down,
    *   `SERVICE_UNAVAILABLE` when this service has no `REDIS_URL`.
    */
-  async available(): Promise<JobQueues> {
+  available(): JobQueues {
     if (this.queues === undefined) {
       throw new ServiceError(
         'SERVICE_UNAVAILABLE',
         'Jobs need Redis for their queue, and this detector-service has no REDIS_URL.',
       );
     }
-    await this.queues.assertAvailable();
+    this.queues.assertAvailable();
     return this.queues;
   }
 

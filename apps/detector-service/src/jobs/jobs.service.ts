@@ -107,7 +107,7 @@ export class JobsService {
         features: selectFeatures(model.featureNames, dataset),
       };
     }
-    const queues = await this.connection.available();
+    const queues = this.connection.available();
     const { record, created } = await this.store.insert({
       tenantId,
       type: request.type,
