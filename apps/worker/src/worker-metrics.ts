@@ -1,4 +1,4 @@
-import type { JobQueues } from '@nomaly/jobs';
+import { JOB_TYPES, type JobQueues } from '@nomaly/jobs';
 import type { Logger } from '@nomaly/platform-core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -51,6 +51,14 @@ export class WorkerMetrics {
       labelNames: ['type', 'outcome'],
       registers,
     });
+    // Every series exists from the start at 0, so a rate over the first finished job of a kind
+    // sees it (a series born at 1 has no earlier sample) — the job-failure alerts and the
+    // canary analysis compare these.
+    for (const type of JOB_TYPES) {
+      for (const outcome of ['succeeded', 'failed', 'cancelled'] as const) {
+        this.jobs.inc({ type, outcome }, 0);
+      }
+    }
     this.rows = new Counter({
       name: 'nomaly_job_rows_total',
       help: 'Rows scored (detect) or trained on (train) by this worker.',

@@ -52,8 +52,30 @@ flagged nothing has no detections series yet, hence `or vector(0)` on the numera
 )
 {{- end -}}
 
+{{/*
+The AnalysisTemplates of the chart, as one YAML stream: those of the Istio request telemetry
+for a service with a route, the detector's anomaly behaviour, and a queue consumer's job
+outcomes (canary only).
+*/}}
 {{- define "nomaly.analysisTemplates" -}}
 {{- if and .Values.rollout.enabled .Values.analysis.enabled -}}
+{{- $contract := include "nomaly.contract" . | fromYaml -}}
+{{- $documents := list -}}
+{{- if $contract.route -}}
+{{- $documents = append $documents (include "nomaly.analysisTemplates.requests" .) -}}
+{{- end -}}
+{{- if include "nomaly.anomalyBehaviourEnabled" . -}}
+{{- $documents = append $documents (include "nomaly.analysisTemplates.anomalyBehaviour" .) -}}
+{{- end -}}
+{{- if include "nomaly.jobAnalysisEnabled" . -}}
+{{- $documents = append $documents (include "nomaly.analysisTemplates.jobFailures" .) -}}
+{{- end -}}
+{{- join "\n---\n" $documents -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Success rate and p99 latency from the sidecars' request telemetry (two documents). */}}
+{{- define "nomaly.analysisTemplates.requests" -}}
 {{- $fullname := include "nomaly.fullname" . -}}
 {{- $analysis := .Values.analysis -}}
 {{- $w := $analysis.window -}}
@@ -111,16 +133,20 @@ spec:
             histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{{ $sel }}[{{ $w }}])))
             and on ()
             (sum(rate(istio_request_duration_milliseconds_count{{ $sel }}[{{ $w }}])) > 0)
-{{- if include "nomaly.anomalyBehaviourEnabled" . }}
-{{- $ab := $analysis.anomalyBehaviour }}
-{{- $aw := $ab.window }}
-{{- $min := include "nomaly.envValue" $ab.minRows }}
-{{- $canary := dict "selector" `{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"}` "window" $aw "minRows" $min }}
-{{- $stable := dict "selector" `{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.stable-hash}}"}` "window" $aw "minRows" $min }}
-{{- $maxRate := include "nomaly.envValue" $ab.maxAnomalyRate }}
-{{- $maxRatio := include "nomaly.envValue" $ab.maxRatioToStable }}
-{{- $drift := include "nomaly.envValue" $ab.maxMedianScoreRatioDrift }}
----
+{{- end -}}
+
+{{/* The detector's anomaly behaviour, canary against stable. */}}
+{{- define "nomaly.analysisTemplates.anomalyBehaviour" -}}
+{{- $fullname := include "nomaly.fullname" . -}}
+{{- $analysis := .Values.analysis -}}
+{{- $ab := $analysis.anomalyBehaviour -}}
+{{- $aw := $ab.window -}}
+{{- $min := include "nomaly.envValue" $ab.minRows -}}
+{{- $canary := dict "selector" `{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"}` "window" $aw "minRows" $min -}}
+{{- $stable := dict "selector" `{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.stable-hash}}"}` "window" $aw "minRows" $min -}}
+{{- $maxRate := include "nomaly.envValue" $ab.maxAnomalyRate -}}
+{{- $maxRatio := include "nomaly.envValue" $ab.maxRatioToStable -}}
+{{- $drift := include "nomaly.envValue" $ab.maxMedianScoreRatioDrift -}}
 # Does the canary of {{ $fullname }} flag data like the stable version does? Compares the pods of
 # the two ReplicaSets by the `rollouts_pod_template_hash` label (the ServiceMonitor copies it
 # from the pods), on the detector's own metrics: a model that suddenly flags everything fails
@@ -174,6 +200,70 @@ spec:
               -
               {{- include "nomaly.medianScoreRatioQuery" $stable | nindent 14 }}
             )
-{{- end }}
 {{- end -}}
+
+{{/*
+One ReplicaSet's share of failed jobs among those it finished (failed / (succeeded + failed); a
+cancelled job is neither), empty when it finished fewer than minJobs:
+(dict "selector" "namespace=…, rollouts_pod_template_hash=…" "minJobs" "5").
+It reads the counters themselves, not rate() over a window: a pod's first job of a type and
+outcome creates that series at 1, an increase rate() cannot see, and jobs are sparse enough for
+those first ones to be most of the evidence. A canary's pods start with the rollout, so their
+counters hold exactly the canary's jobs; stable's hold its jobs since its pods started. A
+version that failed nothing has no failed series yet, hence `or vector(0)`.
+*/}}
+{{- define "nomaly.jobFailureShareQuery" -}}
+(
+  (sum(nomaly_jobs_total{ {{- .selector }}, outcome="failed"}) or vector(0))
+  / (sum(nomaly_jobs_total{ {{- .selector }}, outcome=~"succeeded|failed"}) >= {{ .minJobs }})
+)
+{{- end -}}
+
+{{/* A queue consumer's job outcomes, canary against stable. */}}
+{{- define "nomaly.analysisTemplates.jobFailures" -}}
+{{- $fullname := include "nomaly.fullname" . -}}
+{{- $analysis := .Values.analysis -}}
+{{- $jf := $analysis.jobFailures -}}
+{{- $min := include "nomaly.envValue" $jf.minJobs -}}
+{{- $canary := dict "selector" `namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"` "minJobs" $min -}}
+{{- $stable := dict "selector" `namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.stable-hash}}"` "minJobs" $min -}}
+{{- $maxShare := include "nomaly.envValue" $jf.maxFailureShare -}}
+{{- $maxExcess := include "nomaly.envValue" $jf.maxExcessOverStable -}}
+# Does the canary of {{ $fullname }} finish its jobs like the stable version does? Compares the pods
+# of the two ReplicaSets by the `rollouts_pod_template_hash` label (the ServiceMonitor copies it
+# from the pods) on nomaly_jobs_total{type,outcome}. Fewer than {{ $min }} jobs finished by either
+# side is "no data" (analysis.noData), never a verdict: on a quiet queue the rollout waits for
+# jobs, or for a human.
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata:
+  name: {{ $fullname }}-job-failures
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "nomaly.labels" . | nindent 4 }}
+spec:
+  args:
+    - name: namespace
+    - name: canary-hash
+    - name: stable-hash
+  metrics:
+    # The canary's share of failed jobs under an absolute cap, whatever stable does.
+    - name: job-failure-share-cap
+      {{- include "nomaly.analysisMeasurement" (dict "context" . "ok" (printf "result[0] <= %s" $maxShare) "bad" (printf "result[0] > %s" $maxShare)) | nindent 6 }}
+      provider:
+        prometheus:
+          address: {{ $analysis.prometheusAddress }}
+          query: |
+            {{- include "nomaly.jobFailureShareQuery" $canary | nindent 12 }}
+    # The canary's share at most {{ $maxExcess }} above stable's: jobs that fail on the caller's
+    # mistakes (a deleted dataset, a bad parameter) fail on both versions alike.
+    - name: job-failure-share-vs-stable
+      {{- include "nomaly.analysisMeasurement" (dict "context" . "ok" (printf "result[0] <= %s" $maxExcess) "bad" (printf "result[0] > %s" $maxExcess)) | nindent 6 }}
+      provider:
+        prometheus:
+          address: {{ $analysis.prometheusAddress }}
+          query: |
+            {{- include "nomaly.jobFailureShareQuery" $canary | nindent 12 }}
+            -
+            {{- include "nomaly.jobFailureShareQuery" $stable | nindent 12 }}
 {{- end -}}

@@ -10,7 +10,14 @@ utilization would average in the sidecar's requests and hide a saturated service
 {{- define "nomaly.hpa" -}}
 {{- if .Values.autoscaling.enabled -}}
 {{- $fullname := include "nomaly.fullname" . -}}
-# Scales {{ $fullname }} between {{ .Values.autoscaling.minReplicas }} and {{ .Values.autoscaling.maxReplicas }} replicas on its container's CPU and memory.
+{{- $targets := list -}}
+{{- if .Values.autoscaling.targetCPUUtilizationPercentage -}}
+{{- $targets = append $targets "CPU" -}}
+{{- end -}}
+{{- if .Values.autoscaling.targetMemoryUtilizationPercentage -}}
+{{- $targets = append $targets "memory" -}}
+{{- end -}}
+# Scales {{ $fullname }} between {{ .Values.autoscaling.minReplicas }} and {{ .Values.autoscaling.maxReplicas }} replicas on its container's {{ join " and " $targets }}.
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:

@@ -28,8 +28,10 @@ app.kubernetes.io/managed-by: {{ $ctx.Release.Service }}
 helm.sh/chart: {{ include "nomaly.chart" $ctx }}
 {{- end -}}
 
+{{/* The labels of a service chart's objects; the component is the contract's (default api). */}}
 {{- define "nomaly.labels" -}}
-{{ include "nomaly.componentLabels" (dict "context" . "component" "api") }}
+{{- $contract := include "nomaly.contract" . | fromYaml -}}
+{{ include "nomaly.componentLabels" (dict "context" . "component" ($contract.component | default "api")) }}
 {{- end -}}
 
 {{/*

@@ -8,6 +8,17 @@ default account (it mounts no token either way). A chart-made Secret does not ex
 so the Job then gets a hook copy, deleted once the hooks succeed.
 */}}
 
+{{/*
+Whether this chart runs migrations ("true" or ""): not when the contract says another service's
+chart migrates its tables (`migratedBy`), whose values then have no `migration` section.
+*/}}
+{{- define "nomaly.migrationEnabled" -}}
+{{- $contract := include "nomaly.contract" . | fromYaml -}}
+{{- if and (not $contract.migratedBy) .Values.migration.enabled -}}
+true
+{{- end -}}
+{{- end -}}
+
 {{/* The Job's pod labels: a name of its own, so the Service and PDB never select these pods. */}}
 {{- define "nomaly.migrationSelectorLabels" -}}
 app.kubernetes.io/name: {{ include "nomaly.name" . }}-migration
@@ -23,7 +34,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "nomaly.migrationSecret" -}}
-{{- if and .Values.migration.enabled .Values.secret.create (not .Values.existingSecret) -}}
+{{- if and (include "nomaly.migrationEnabled" .) .Values.secret.create (not .Values.existingSecret) -}}
 # Copy of the development secrets for the migration hook, which runs before the chart's Secret exists.
 apiVersion: v1
 kind: Secret
@@ -43,7 +54,7 @@ data:
 {{- end -}}
 
 {{- define "nomaly.migrationJob" -}}
-{{- if .Values.migration.enabled -}}
+{{- if include "nomaly.migrationEnabled" . -}}
 {{- $fullname := include "nomaly.fullname" . -}}
 # Runs `migrate up` for {{ $fullname }} before the release changes anything else. Needs
 # DATABASE_URL in the Secret {{ include "nomaly.migrationSecretName" . }}.

@@ -65,7 +65,8 @@ spec:
 {{/*
 Alerts. Series are selected by the namespace and the `service` label, which is the Service name
 on every scraped series (and also the services' own default label). Ratios divide by
-`(denominator > 0)` so an idle service yields no series rather than NaN.
+`(denominator > 0)` so an idle service yields no series rather than NaN. The request alerts
+(5xx, latency) need a route: a chart without one serves no API.
 */}}
 {{- define "nomaly.prometheusRule" -}}
 {{- if .Values.prometheusRule.enabled -}}
@@ -99,6 +100,7 @@ spec:
           annotations:
             summary: {{ printf "No %s pod answers Prometheus" $fullname | quote }}
             description: 'Every {{ $fullname }} pod has failed its /metrics scrape for {{ $rules.serviceDown.for }}.'
+        {{- if $contract.route }}
         - alert: HighErrorRate
           expr: |
             sum by (namespace, service) (rate(http_requests_total{ {{- $sel }}, status=~"5.."}[5m]))
@@ -121,6 +123,7 @@ spec:
           annotations:
             summary: {{ printf "%s p95 latency above %ss" $fullname (include "nomaly.envValue" $rules.highLatencyP95.thresholdSeconds) | quote }}
             description: 'The p95 latency of {{ $fullname }} is {{ "{{" }} $value | humanizeDuration {{ "}}" }}.'
+        {{- end }}
         - alert: CircuitBreakerOpen
           expr: |
             max by (namespace, service, pod, operation) (nomaly_circuit_breaker_state{ {{- $sel }}}) == 1
@@ -143,6 +146,9 @@ spec:
           annotations:
             summary: {{ printf "%s is using more than %s of its database pool" $fullname (include "nomaly.percent" $rules.databaseConnectionPoolExhausted.threshold) | quote }}
             description: '{{ "{{" }} $labels.pod {{ "}}" }} has {{ "{{" }} $value | humanizePercentage {{ "}}" }} of its DATABASE_POOL_SIZE connections checked out; requests will queue for a connection.'
+        {{- if $contract.jobs }}
+        {{- include "nomaly.jobAlerts" (dict "context" . "selector" $sel) | nindent 8 }}
+        {{- end }}
         {{- if $contract.detector }}
         - alert: HighAnomalyRate
           expr: |
@@ -170,4 +176,76 @@ spec:
             description: 'Model {{ "{{" }} $labels.model_id {{ "}}" }} ({{ "{{" }} $labels.model_type {{ "}}" }}) has accuracy {{ "{{" }} $value {{ "}}" }}: retrain it or roll back its alias in the model registry.'
         {{- end }}
 {{- end -}}
+{{- end -}}
+
+{{/*
+The alerts of a queue consumer: (dict "context" . "selector" "namespace=…, service=…").
+Every worker pod reads the same queue depths from Redis at scrape time, so nomaly_queue_jobs is
+taken once per queue and state (max over the pods), never summed over pods. The backlog is what
+waits to be taken: the states waiting and prioritized (delayed jobs wait for their retry
+back-off on purpose).
+*/}}
+{{- define "nomaly.jobAlerts" -}}
+{{- $ctx := .context -}}
+{{- $sel := .selector -}}
+{{- $fullname := include "nomaly.fullname" $ctx -}}
+{{- $rules := $ctx.Values.prometheusRule -}}
+{{- $backlog := printf "sum by (namespace, service, queue) (max by (namespace, service, queue, state) (nomaly_queue_jobs{%s, state=~\"waiting|prioritized\"}))" $sel -}}
+{{- $backlogBefore := printf "sum by (namespace, service, queue) (max by (namespace, service, queue, state) (nomaly_queue_jobs{%s, state=~\"waiting|prioritized\"} offset %s))" $sel $rules.jobQueueBacklogGrowing.window -}}
+{{- $active := printf "sum by (namespace, service, queue) (max by (namespace, service, queue, state) (nomaly_queue_jobs{%s, state=\"active\"}))" $sel -}}
+# Jobs that end failed, out of those that end (cancelled ones aside): retries of dependency
+# failures do not count until the job runs out of them.
+- alert: HighJobFailureRate
+  expr: |
+    sum by (namespace, service, type) (rate(nomaly_jobs_total{ {{- $sel }}, outcome="failed"}[{{ $rules.highJobFailureRate.window }}]))
+    /
+    (sum by (namespace, service, type) (rate(nomaly_jobs_total{ {{- $sel }}, outcome=~"succeeded|failed"}[{{ $rules.highJobFailureRate.window }}])) > 0)
+    > {{ include "nomaly.envValue" $rules.highJobFailureRate.threshold }}
+  for: {{ $rules.highJobFailureRate.for }}
+  labels:
+    severity: warning
+  annotations:
+    summary: {{ printf "More than %s of the %s jobs end failed" (include "nomaly.percent" $rules.highJobFailureRate.threshold) $fullname | quote }}
+    description: '{{ "{{" }} $value | humanizePercentage {{ "}}" }} of the {{ "{{" }} $labels.type {{ "}}" }} jobs that ended over {{ $rules.highJobFailureRate.window }} failed: see the jobs'' error codes (GET /api/v1/jobs?state=failed) and the worker log.'
+# The backlog above a floor and larger than it was a window ago, for a while: the workers do not
+# keep up (the HPA scales on CPU, so at maxReplicas the queue grows).
+- alert: JobQueueBacklogGrowing
+  expr: |
+    {{ $backlog }}
+    > {{ include "nomaly.envValue" $rules.jobQueueBacklogGrowing.minJobs }}
+    and
+    {{ $backlog }}
+    - {{ $backlogBefore }}
+    > 0
+  for: {{ $rules.jobQueueBacklogGrowing.for }}
+  labels:
+    severity: warning
+  annotations:
+    summary: {{ printf "The %s job queues grow faster than the workers empty them" $fullname | quote }}
+    description: '{{ "{{" }} $value {{ "}}" }} {{ "{{" }} $labels.queue {{ "}}" }} jobs wait, more than {{ $rules.jobQueueBacklogGrowing.window }} before: raise autoscaling.maxReplicas or WORKER_CONCURRENCY, or look for slow dependencies (nomaly_job_chunk_duration_seconds).'
+# Jobs wait and none runs: every worker is stuck, paused or losing its queue locks.
+- alert: JobQueueStalled
+  expr: |
+    {{ $backlog }} > 0
+    and on (namespace, service, queue)
+    {{ $active }} == 0
+  for: {{ $rules.jobQueueStalled.for }}
+  labels:
+    severity: critical
+  annotations:
+    summary: '{{ "{{" }} $labels.queue {{ "}}" }} jobs wait and no {{ $fullname }} pod runs any'
+    description: '{{ "{{" }} $value {{ "}}" }} {{ "{{" }} $labels.queue {{ "}}" }} jobs have waited for {{ $rules.jobQueueStalled.for }} with none active: check the worker log for lock or Redis errors.'
+# The worker answers its scrape but reports no queue depth: it cannot read Redis, so it takes no
+# job (the depth gauge is left out while Redis is unreachable, rather than stale).
+- alert: JobQueueUnreachable
+  expr: |
+    count by (namespace, service) (up{ {{- $sel }}} == 1)
+    unless on (namespace, service)
+    count by (namespace, service) (nomaly_queue_jobs{ {{- $sel }}})
+  for: {{ $rules.jobQueueUnreachable.for }}
+  labels:
+    severity: critical
+  annotations:
+    summary: {{ printf "%s cannot read the job queues" $fullname | quote }}
+    description: 'No {{ $fullname }} pod has read the queue depths from Redis for {{ $rules.jobQueueUnreachable.for }}: no job runs until Redis (REDIS_URL) answers again.'
 {{- end -}}

@@ -24,6 +24,17 @@ VirtualService route prefix Argo Rollouts shifts, and whom each one calls. Calle
 from `calls`, so a new edge is added in one place and reaches the env, the NetworkPolicies of
 both ends and nothing else. Every service's sidecar fetches the auth-service's JWKS for the
 RequestAuthentication (istio/request-authentication.yaml), the auth-service's own included.
+
+What an entry leaves out, it does not have:
+- no `route`: no public REST and nothing for Istio to shift. No ingress-gateway rule, a canary
+  by replica share (no trafficRouting), no analysis or alerts from request telemetry, and no
+  blue-green (a preview Service would hold back nothing).
+- no `grpc`: no gRPC server, port or GRPC_PORT.
+- `migratedBy: <service>`: its tables are that service's, migrated by that chart's hook Job, so
+  no migration Job of its own.
+- `jobs: true`: a queue consumer. Its canary is judged on its job outcomes, and its alerts
+  watch job failures and the queues.
+- `component`: its app.kubernetes.io/component label (default api).
 */}}
 {{- define "nomaly.contract.services" -}}
 auth-service:
@@ -62,6 +73,22 @@ detector-service:
       port: http
       env: AUTH_JWKS_URL
       path: /.well-known/jwks.json
+    - service: dataset-service
+      port: grpc
+      env: DATASET_SERVICE_GRPC_URL
+    - service: model-service
+      port: grpc
+      env: MODEL_SERVICE_GRPC_URL
+# Batch training and detection from the Redis queues (apps/worker): HTTP only for the probes and
+# /metrics, no gRPC server; the detector-service's migrations create the job tables.
+worker:
+  component: worker
+  http: 8005
+  jobs: true
+  migratedBy: detector-service
+  calls:
+    - service: auth-service
+      port: http
     - service: dataset-service
       port: grpc
       env: DATASET_SERVICE_GRPC_URL

@@ -74,12 +74,14 @@ spec:
     - Ingress
     - Egress
   ingress:
+    {{- if $contract.route }}
     # Public REST through the Istio ingress gateway.
     - from:
         {{- include "nomaly.networkPolicyPeer" $np.ingressGateway | nindent 8 }}
       ports:
         - port: {{ $contract.http | int }}
           protocol: TCP
+    {{- end }}
     # Prometheus: the service's /metrics, and the sidecar's Istio metrics (analysis queries).
     - from:
         {{- include "nomaly.networkPolicyPeer" $np.prometheus | nindent 8 }}
@@ -150,7 +152,7 @@ The migration Job's pods: no ingress at all; DNS and the database out. They run 
 sidecar (the Job must end), hence no istiod.
 */}}
 {{- define "nomaly.migrationNetworkPolicy" -}}
-{{- if and .Values.networkPolicy.enabled .Values.migration.enabled -}}
+{{- if and .Values.networkPolicy.enabled (include "nomaly.migrationEnabled" .) -}}
 {{- $fullname := include "nomaly.fullname" . -}}
 # The migration Job of {{ $fullname }} reaches only DNS and PostgreSQL; nothing reaches it.
 apiVersion: networking.k8s.io/v1

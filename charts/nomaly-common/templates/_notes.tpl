@@ -6,7 +6,11 @@
 {{ $fullname }} {{ include "nomaly.imageTag" . }} in namespace {{ $ns }} (image {{ include "nomaly.image" . }}).
 
 Addresses in the cluster:
+{{- if $contract.route }}
   REST  http://{{ include "nomaly.serviceHost" (dict "service" $fullname "context" .) }}:{{ $contract.http | int }}  (/health, /ready, /metrics, /api/docs)
+{{- else }}
+  HTTP  http://{{ include "nomaly.serviceHost" (dict "service" $fullname "context" .) }}:{{ $contract.http | int }}  (/health, /ready, /status, /metrics only: it serves no API)
+{{- end }}
 {{- if $contract.grpc }}
   gRPC  {{ include "nomaly.serviceHost" (dict "service" $fullname "context" .) }}:{{ $contract.grpc | int }}
 {{- end }}
@@ -15,16 +19,26 @@ Addresses in the cluster:
 Rollout ({{ .Values.rollout.strategy }}):
   kubectl argo rollouts get rollout {{ $fullname }} -n {{ $ns }} --watch
   kubectl argo rollouts promote {{ $fullname }} -n {{ $ns }}    # next step, or switch a blue-green
+{{- if $contract.route }}
   kubectl argo rollouts abort {{ $fullname }} -n {{ $ns }}      # traffic back to stable
 {{- if eq .Values.rollout.strategy "canary" }}
   Try the canary before it gets user traffic: send the header `canary: true`.
+{{- end }}
+{{- else }}
+  kubectl argo rollouts abort {{ $fullname }} -n {{ $ns }}      # every replica back to stable
+  The canary shifts replicas, not traffic: at setWeight N, about N% of the pods run the new
+  version and take jobs from the queues like the others.
 {{- end }}
 {{- else }}
 
 Deployment:
   kubectl rollout status deployment/{{ $fullname }} -n {{ $ns }}
 {{- end }}
-{{- if .Values.migration.enabled }}
+{{- if $contract.migratedBy }}
+
+Migrations: {{ $fullname }}'s tables are the {{ $contract.migratedBy }}'s, migrated by that chart's hook Job;
+deploy or upgrade the {{ $contract.migratedBy }} first.
+{{- else if .Values.migration.enabled }}
 
 Migrations ran as the hook Job {{ $fullname }}-migrate (deleted when it succeeds). A failed one
 stays for its logs: kubectl logs -n {{ $ns }} job/{{ $fullname }}-migrate

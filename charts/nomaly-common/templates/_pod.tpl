@@ -83,7 +83,8 @@ or zone then takes only part of a service's replicas.
 The pod template of the Rollout or Deployment. Shutdown: Kubernetes sends SIGTERM after the
 preStop sleep, by which time the endpoints controller and the sidecars have stopped routing new
 requests here; the service then drains within SHUTDOWN_TIMEOUT_MS. The grace period covers both
-(nomaly.validateValues checks it).
+(nomaly.validateValues checks it). A chart that takes no requests (the worker) sets
+preStopSleepSeconds to 0: no preStop hook, and its drain gets the whole grace period.
 */}}
 {{- define "nomaly.podTemplate" -}}
 {{- $contract := include "nomaly.contract" . | fromYaml -}}
@@ -155,6 +156,7 @@ spec:
       securityContext:
         {{- include "nomaly.containerSecurityContext" . | nindent 8 }}
       {{- include "nomaly.probes" . | nindent 6 }}
+      {{- if gt (int .Values.preStopSleepSeconds) 0 }}
       # `exec sleep` (the image is Debian-based), not the native `sleep` action: the Rollout
       # CRD's pod schema is that of the Kubernetes version Argo Rollouts was built with, and
       # where that predates the action (1.29) the API server prunes it, leaving an empty preStop
@@ -165,6 +167,7 @@ spec:
             command:
               - sleep
               - {{ .Values.preStopSleepSeconds | quote }}
+      {{- end }}
       volumeMounts:
         {{- include "nomaly.tmpVolumeMount" . | nindent 8 }}
   volumes:

@@ -22,8 +22,14 @@ AuthorizationPolicies (istio/) name callers by ServiceAccount, so the account is
 
 {{- define "nomaly.service" -}}
 {{- $fullname := include "nomaly.fullname" . -}}
+{{- $contract := include "nomaly.contract" . | fromYaml -}}
+{{- if $contract.route -}}
 # REST (http) and gRPC of {{ $fullname }}, at the address the other services and the mesh
 # configuration use.{{ if and .Values.rollout.enabled (eq .Values.rollout.strategy "blueGreen") }} Blue-green: Argo Rollouts points its selector at the active pods.{{ end }}
+{{- else -}}
+# The probes and /metrics of {{ $fullname }}, for the ServiceMonitor: it serves no API, and
+# nothing but Prometheus calls it.
+{{- end }}
 apiVersion: v1
 kind: Service
 metadata:

@@ -7,6 +7,7 @@ them, so one `helm install` attempt shows everything to fix.
 {{- define "nomaly.validateValues" -}}
 {{- $problems := list -}}
 {{- $v := .Values -}}
+{{- $contract := include "nomaly.contract" . | fromYaml -}}
 
 {{- /* Image: pinned, never latest. */ -}}
 {{- if not $v.image.digest -}}
@@ -73,12 +74,18 @@ them, so one `helm install` attempt shows everything to fix.
 {{- $problems = append $problems (printf "rollout.canary.steps[%d] must hold exactly one action (setWeight, pause, analysis, ...), found %s" $index (keys $step | sortAlpha | join ", " | default "none")) -}}
 {{- end -}}
 {{- end -}}
-{{- else if and (eq $v.rollout.strategy "blueGreen") $v.analysis.enabled (le (int $v.analysis.count) 0) -}}
+{{- else if and (eq $v.rollout.strategy "blueGreen") $contract.route $v.analysis.enabled (le (int $v.analysis.count) 0) -}}
 {{- $problems = append $problems "analysis.count must be above 0 with rollout.strategy blueGreen: pre- and post-promotion analysis must end (a canary's background analysis runs until the rollout ends)" -}}
 {{- end -}}
 {{- end -}}
 {{- if and (include "nomaly.anomalyBehaviourEnabled" .) (not $v.serviceMonitor.enabled) -}}
 {{- $problems = append $problems "analysis.anomalyBehaviour.enabled needs serviceMonitor.enabled: its queries select pods by the rollouts_pod_template_hash label the ServiceMonitor adds" -}}
+{{- end -}}
+{{- if and (include "nomaly.jobAnalysisEnabled" .) (not $v.serviceMonitor.enabled) -}}
+{{- $problems = append $problems "analysis.enabled needs serviceMonitor.enabled: the job-failures analysis selects pods by the rollouts_pod_template_hash label the ServiceMonitor adds" -}}
+{{- end -}}
+{{- if and $v.rollout.enabled (eq $v.rollout.strategy "blueGreen") (not $contract.route) -}}
+{{- $problems = append $problems (printf "rollout.strategy is blueGreen, but %s takes no traffic (it has no route): a preview Service would hold nothing back while the new pods took jobs from the queues anyway. Use canary, whose steps shift the share of replicas" .Chart.Name) -}}
 {{- end -}}
 
 {{- /* Secrets. */ -}}
@@ -97,6 +104,8 @@ them, so one `helm install` attempt shows everything to fix.
 {{- end -}}
 {{- if and $v.secret.REDIS_URL (not (regexMatch "^rediss?://" $v.secret.REDIS_URL)) -}}
 {{- $problems = append $problems "secret.REDIS_URL must start with redis:// or rediss://" -}}
+{{- else if and $contract.jobs (not $v.secret.REDIS_URL) -}}
+{{- $problems = append $problems (printf "secret.REDIS_URL is empty: %s takes its jobs from the queues in Redis and does not start without it" .Chart.Name) -}}
 {{- end -}}
 {{- range $name := list "SECRET_KEY" "API_KEYS_ENCRYPTION_KEY" -}}
 {{- $value := get $v.secret $name | default "" | toString -}}

@@ -10,34 +10,49 @@ The workload: an Argo Rollout (canary or blue-green) when rollout.enabled, else 
 {{- end -}}
 {{- end -}}
 
-{{/* The AnalysisTemplates a rollout runs, as a `templates:` list for Rollout analysis. */}}
+{{/*
+The AnalysisTemplates a rollout runs, as a `templates:` list for Rollout analysis: the Istio
+request templates for a service with a route, then those the caller enables (the detector's
+anomaly behaviour, a queue consumer's job outcomes).
+*/}}
 {{- define "nomaly.analysisTemplateRefs" -}}
 {{- $fullname := include "nomaly.fullname" .context -}}
-- templateName: {{ $fullname }}-success-rate
-- templateName: {{ $fullname }}-latency-p99
-{{- if .anomalyBehaviour }}
-- templateName: {{ $fullname }}-anomaly-behaviour
-{{- end }}
+{{- $contract := include "nomaly.contract" .context | fromYaml -}}
+{{- $names := list -}}
+{{- if $contract.route -}}
+{{- $names = concat $names (list "success-rate" "latency-p99") -}}
+{{- end -}}
+{{- if .anomalyBehaviour -}}
+{{- $names = append $names "anomaly-behaviour" -}}
+{{- end -}}
+{{- if .jobs -}}
+{{- $names = append $names "job-failures" -}}
+{{- end -}}
+{{- $refs := list -}}
+{{- range $names -}}
+{{- $refs = append $refs (dict "templateName" (printf "%s-%s" $fullname .)) -}}
+{{- end -}}
+{{- toYaml $refs -}}
 {{- end -}}
 
 {{/*
 Analysis arguments. The Istio templates measure the Service named by `service-name` (the
-preview Service before a blue-green promotion); the anomaly template compares the pods of the
-two ReplicaSets by their pod-template hashes. Argo ignores arguments a template does not declare.
+preview Service before a blue-green promotion); the anomaly and job templates compare the pods
+of the two ReplicaSets by their pod-template hashes. Argo ignores arguments a template does not
+declare.
 */}}
 {{- define "nomaly.analysisArgs" -}}
-- name: service-name
-  value: {{ .serviceName }}
-- name: namespace
-  value: {{ .context.Release.Namespace }}
-{{- if .hashes }}
-- name: canary-hash
-  valueFrom:
-    podTemplateHashValue: Latest
-- name: stable-hash
-  valueFrom:
-    podTemplateHashValue: Stable
-{{- end }}
+{{- $contract := include "nomaly.contract" .context | fromYaml -}}
+{{- $args := list -}}
+{{- if $contract.route -}}
+{{- $args = append $args (dict "name" "service-name" "value" .serviceName) -}}
+{{- end -}}
+{{- $args = append $args (dict "name" "namespace" "value" .context.Release.Namespace) -}}
+{{- if .hashes -}}
+{{- $args = append $args (dict "name" "canary-hash" "valueFrom" (dict "podTemplateHashValue" "Latest")) -}}
+{{- $args = append $args (dict "name" "stable-hash" "valueFrom" (dict "podTemplateHashValue" "Stable")) -}}
+{{- end -}}
+{{- toYaml $args -}}
 {{- end -}}
 
 {{/*
@@ -52,14 +67,34 @@ true
 {{- end -}}
 {{- end -}}
 
+{{/*
+Whether a queue consumer's job analysis applies ("true" or ""): canaries only, since it compares
+the pods of the two ReplicaSets, which only a canary runs side by side.
+*/}}
+{{- define "nomaly.jobAnalysisEnabled" -}}
+{{- $contract := include "nomaly.contract" . | fromYaml -}}
+{{- $canary := and .Values.rollout.enabled (eq .Values.rollout.strategy "canary") -}}
+{{- if and $contract.jobs $canary .Values.analysis.enabled -}}
+true
+{{- end -}}
+{{- end -}}
+
 {{- define "nomaly.rollout" -}}
 {{- $contract := include "nomaly.contract" . | fromYaml -}}
 {{- $fullname := include "nomaly.fullname" . -}}
 {{- $anomaly := include "nomaly.anomalyBehaviourEnabled" . -}}
-{{- if eq .Values.rollout.strategy "canary" }}
+{{- $jobs := include "nomaly.jobAnalysisEnabled" . -}}
+{{- /* A chart without blue-green values (the worker) is refused by nomaly.validateValues, which must get to say why. */ -}}
+{{- $blueGreen := .Values.rollout.blueGreen | default dict -}}
+{{- if and (eq .Values.rollout.strategy "canary") $contract.route }}
 # Canary of {{ $fullname }} with Argo Rollouts: the route {{ $contract.route }}-primary of the VirtualService
 # {{ .Values.rollout.canary.virtualService }} moves between the subsets stable and canary of the DestinationRule
 # {{ $fullname }} (istio/), step by step, with analysis in the background.
+{{- else if eq .Values.rollout.strategy "canary" }}
+# Canary of {{ $fullname }} with Argo Rollouts, by replica share: it takes no traffic (its work comes
+# from the queues), so there is nothing for Istio to route, and each setWeight is the share of the
+# replicas that run the new version (rounded up). The analysis in the background compares the
+# job outcomes of the two ReplicaSets' pods.
 {{- else }}
 # Blue-green of {{ $fullname }} with Argo Rollouts: new pods start behind
 # {{ $fullname }}-preview, and the Service {{ $fullname }} switches to them once promoted,
@@ -85,6 +120,7 @@ spec:
   strategy:
     {{- if eq .Values.rollout.strategy "canary" }}
     canary:
+      {{- if $contract.route }}
       trafficRouting:
         istio:
           virtualService:
@@ -95,10 +131,11 @@ spec:
             name: {{ $fullname }}
             canarySubsetName: canary
             stableSubsetName: stable
+      {{- end }}
       {{- if .Values.analysis.enabled }}
       analysis:
         templates:
-          {{- include "nomaly.analysisTemplateRefs" (dict "context" . "anomalyBehaviour" $anomaly) | nindent 10 }}
+          {{- include "nomaly.analysisTemplateRefs" (dict "context" . "anomalyBehaviour" $anomaly "jobs" $jobs) | nindent 10 }}
         startingStep: {{ .Values.rollout.canary.analysisStartingStep }}
         args:
           {{- include "nomaly.analysisArgs" (dict "context" . "serviceName" $fullname "hashes" true) | nindent 10 }}
@@ -109,8 +146,8 @@ spec:
     blueGreen:
       activeService: {{ $fullname }}
       previewService: {{ $fullname }}-preview
-      autoPromotionEnabled: {{ .Values.rollout.blueGreen.autoPromotionEnabled }}
-      scaleDownDelaySeconds: {{ .Values.rollout.blueGreen.scaleDownDelaySeconds }}
+      autoPromotionEnabled: {{ $blueGreen.autoPromotionEnabled }}
+      scaleDownDelaySeconds: {{ $blueGreen.scaleDownDelaySeconds }}
       {{- if .Values.analysis.enabled }}
       # Before the switch: the preview Service, which only test traffic reaches.
       prePromotionAnalysis:
