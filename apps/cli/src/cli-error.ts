@@ -1,13 +1,26 @@
 /**
  * Exit codes of the `nomaly` command, so scripts can tell a mistake in the command line from a
- * problem in the data. (The API client commands add 3 for API errors and 4 for network errors.)
+ * problem in the data, an answer of the API, an unreachable server and a refused key.
  */
 export const ExitCode = {
   Ok: 0,
-  /** The input could not be processed: unreadable or malformed file, detection error. */
+  /**
+   * The work failed: an unreadable or malformed file, a detection error, or a watched job that
+   * ended failed or cancelled.
+   */
   Failure: 1,
-  /** The command line is wrong: unknown command, option, algorithm or parameter. */
+  /** The command line or configuration is wrong: unknown command, option, value or config file. */
   Usage: 2,
+  /** The API answered an error (4xx other than 401/403, or 5xx): its problem is printed. */
+  Api: 3,
+  /** The API could not be reached: connection refused, DNS, TLS, or no answer in time. */
+  Network: 4,
+  /** No API key, or the API refused it (401) or refused it this action (403). */
+  Auth: 5,
+  /** `--timeout` passed while waiting for a job, which goes on running. */
+  WaitTimeout: 6,
+  /** Ctrl-C at a prompt, as a shell reports an interrupted command (128 + SIGINT). */
+  Interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -65,6 +65,30 @@ describe('nomaly detect', () => {
     expect(r.stderr).toMatch(/wrote 400 rows to .*scores.csv/);
   });
 
+  it('prints one JSON document with --json, with the same scores as the CSV', () => {
+    const csv = runCli(['detect', data, '-a', 'iforest', '--seed', '5']);
+    const r = runCli(['detect', data, '-a', 'iforest', '--seed', '5', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      algorithm: string;
+      threshold: number;
+      features: string[];
+      rows: number;
+      anomalies: number;
+      scores: number[];
+      labels: number[];
+    };
+    expect(doc).toMatchObject({
+      algorithm: 'iforest',
+      features: ['f0', 'f1', 'f2', 'f3'],
+      rows: 400,
+    });
+    expect(doc.anomalies).toBe(doc.labels.filter((l) => l === 1).length);
+    expect(doc.scores.map((s, i) => `${s},${doc.labels[i]}`)).toEqual(
+      csv.stdout.trim().split('\n').slice(1),
+    );
+  });
+
   it('names the line and column of a non-numeric value, with the --exclude that skips it', () => {
     const file = join(dir, 'text.csv');
     writeFileSync(file, 'a,city,b\n1,Paris,2\n3,Oslo,4\n');
@@ -110,7 +134,7 @@ describe('nomaly detect', () => {
       [['detect', data, '-a', 'iforest', '--exclude', 'nope'], /has no such column/],
       [['detect', join(dir, 'absent.csv'), '-a', 'iforest'], /no such file/],
       [['detect', data, '-a', 'iforest', '--bogus'], /Unknown option '--bogus'/],
-      [['detect'], /detect takes one CSV file, got 0/],
+      [['detect'], /detect takes FILE.csv \(local\) or DETECTOR_ID FILE.csv \(remote\), got 0/],
       [['frobnicate'], /unknown command 'frobnicate'/],
     ];
     for (const [args, message] of cases) {
