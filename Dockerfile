@@ -2,7 +2,7 @@
 #
 # One image per Node app of the monorepo, the app chosen by SERVICE (a folder under apps/ with a
 # stage of the same name below): auth-service | dataset-service | model-service |
-# detector-service | worker | gateway. Build from the repository root:
+# detector-service | worker | edge-agent | gateway. Build from the repository root:
 #
 #   docker build --build-arg SERVICE=detector-service -t ghcr.io/nomaly/detector-service:0.1.0 .
 #
@@ -99,6 +99,19 @@ FROM runtime AS worker
 ENV PORT=8005
 EXPOSE 8005
 CMD ["node", "--import", "@nomaly/platform-telemetry/register", "apps/worker/dist/main.js"]
+
+# Scores at the edge on synced models. It writes its model cache and result buffer under
+# EDGE_DATA_DIR, the one path outside /tmp it needs: mount a persistent volume there (a buffer
+# on tmpfs would lose unsent results with the container).
+FROM runtime AS edge-agent
+USER root
+RUN mkdir -p /var/lib/nomaly-edge && chown 10001:10001 /var/lib/nomaly-edge
+USER 10001:10001
+ENV PORT=8006 \
+    EDGE_DATA_DIR=/var/lib/nomaly-edge
+VOLUME ["/var/lib/nomaly-edge"]
+EXPOSE 8006
+CMD ["node", "--import", "@nomaly/platform-telemetry/register", "apps/edge-agent/dist/main.js"]
 
 # The local stand-in for the Istio ingress: traffic on 8080, Istio's status port 15021 for
 # /healthz/ready and /stats/prometheus. Its routing files are baked in at /app/istio (the default

@@ -137,6 +137,32 @@ export default tseslint.config(
               ],
             },
             {
+              // Detection outside the central services: the detect contract, verified
+              // artifacts and the central API client, shared by the edge agent and serverless.
+              sourceTag: 'scope:edge-runtime',
+              onlyDependOnLibsWithTags: ['scope:platform', 'scope:core'],
+            },
+            {
+              // The edge agent: talks to central over its public REST API only.
+              sourceTag: 'scope:edge',
+              onlyDependOnLibsWithTags: [
+                'scope:edge-runtime',
+                'scope:platform',
+                'scope:core',
+                'scope:testing',
+              ],
+            },
+            {
+              // The AWS Lambda handlers: the same code as the edge agent's detect.
+              sourceTag: 'scope:serverless',
+              onlyDependOnLibsWithTags: [
+                'scope:edge-runtime',
+                'scope:platform',
+                'scope:core',
+                'scope:testing',
+              ],
+            },
+            {
               sourceTag: 'scope:model',
               onlyDependOnLibsWithTags: [
                 'scope:platform',

@@ -11,6 +11,7 @@ import { DetectorService } from './detectors/detector.service.js';
 import { JobQueueConnection } from './jobs/job-queue-connection.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsService } from './jobs/jobs.service.js';
+import { EdgeResultsModule } from './results/edge-results.module.js';
 import { ResultsController } from './results/results.controller.js';
 import { ResultsService } from './results/results.service.js';
 import { TrainingController } from './training/training.controller.js';
@@ -31,6 +32,7 @@ class UpstreamShutdown implements OnApplicationShutdown {
 }
 
 @Module({
+  imports: [EdgeResultsModule],
   controllers: [
     DetectorController,
     TrainingController,
