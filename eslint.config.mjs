@@ -120,6 +120,7 @@ export default tseslint.config(
                 'scope:contracts',
                 'scope:core',
                 'scope:detector-runtime',
+                'scope:edge-runtime',
                 'scope:jobs',
                 'scope:testing',
               ],

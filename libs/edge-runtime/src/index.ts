@@ -1,7 +1,8 @@
 /**
- * Detection outside the central services — the edge agent and the serverless handlers — built
- * from the same pieces: the REST detect request and answer with the central service's
- * validation, model artifacts loaded only when their SHA-256 matches, and the central API client.
+ * The detect contract and detection outside the central services — the edge agent and the
+ * serverless handlers — built from the same pieces as the detector-service: the REST detect
+ * request and its validation (the detector-service uses the same), model artifacts loaded only
+ * when their SHA-256 matches, and the central API client.
  */
 export { detect, type DetectResponse } from './detect/detect.js';
 export {

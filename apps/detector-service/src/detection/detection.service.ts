@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { loadDetector, Matrix, type Detector } from '@nomaly/detection-core';
+import { loadDetector, type Detector } from '@nomaly/detection-core';
+import { toFeatureMatrix } from '@nomaly/edge-runtime';
 import {
   cacheKey,
   PlatformMetrics,
@@ -52,7 +53,7 @@ export class DetectionService {
     const started = process.hrtime.bigint();
     const detector = await this.detectors.get(tenantId, detectorId);
     const { model, modelId, version } = await this.currentModel(tenantId, detector);
-    const X = this.matrix(request, model.featureNames);
+    const X = toFeatureMatrix(request, model.featureNames, this.config.MAX_DETECTION_BATCH_SIZE);
 
     const scores = model.score(X);
     const threshold = model.threshold;
@@ -174,65 +175,6 @@ export class DetectionService {
     }
   }
 
-  /** Rows of a detect request as a matrix in the model's feature order; every problem named. */
-  private matrix(request: DetectRequestDto, features: readonly string[]): Matrix {
-    const hasRows = request.rows !== undefined;
-    const hasRecords = request.records !== undefined;
-    if (hasRows === hasRecords) {
-      throw new ServiceError('VALIDATION_FAILED', 'Send either "rows" or "records".');
-    }
-    const input = hasRows ? request.rows : request.records;
-    const field = hasRows ? 'rows' : 'records';
-    if (!Array.isArray(input) || input.length === 0) {
-      throw new ServiceError('VALIDATION_FAILED', `"${field}" must be a non-empty array.`);
-    }
-    if (input.length > this.config.MAX_DETECTION_BATCH_SIZE) {
-      throw new ServiceError(
-        'PAYLOAD_TOO_LARGE',
-        `At most ${this.config.MAX_DETECTION_BATCH_SIZE} rows per detect call (MAX_DETECTION_BATCH_SIZE); got ${input.length}. Split the batch, or use a batch job.`,
-      );
-    }
-    const d = features.length;
-    const data = new Float64Array(input.length * d);
-    const known = new Set(features);
-    input.forEach((row: unknown, i) => {
-      if (hasRows) {
-        if (!Array.isArray(row) || row.length !== d) {
-          throw new ServiceError(
-            'VALIDATION_FAILED',
-            `rows[${i}] must be an array of ${d} numbers (${features.join(', ')}); got ${Array.isArray(row) ? `${row.length} values` : typeof row}.`,
-          );
-        }
-        row.forEach(
-          (value: unknown, j) => (data[i * d + j] = finite(value, i, features[j] ?? String(j))),
-        );
-      } else {
-        if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-          throw new ServiceError(
-            'VALIDATION_FAILED',
-            `records[${i}] must be an object keyed by feature name.`,
-          );
-        }
-        const record = row as Record<string, unknown>;
-        for (const key of Object.keys(record)) {
-          if (!known.has(key)) {
-            throw new ServiceError(
-              'VALIDATION_FAILED',
-              `records[${i}] has '${key}', which is not a feature of this model (${features.join(', ')}).`,
-            );
-          }
-        }
-        features.forEach((name, j) => {
-          if (!(name in record)) {
-            throw new ServiceError('VALIDATION_FAILED', `records[${i}] lacks feature '${name}'.`);
-          }
-          data[i * d + j] = finite(record[name], i, name);
-        });
-      }
-    });
-    return new Matrix(data, input.length, d, features);
-  }
-
   private async save(
     tenantId: string,
     detectorId: string,
@@ -249,14 +191,4 @@ export class DetectionService {
     );
     return scores.length;
   }
-}
-
-function finite(value: unknown, row: number, column: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ServiceError(
-      'VALIDATION_FAILED',
-      `Row ${row}, column '${column}': expected a finite number, got ${value === null ? 'null' : (JSON.stringify(value) ?? typeof value)}.`,
-    );
-  }
-  return value;
 }

@@ -48,7 +48,7 @@ export function parseDetectRequest(body: unknown): DetectRequest {
 
 /**
  * The rows of a detect request as a matrix in the model's feature order. Every problem names the
- * row and the column, with the central detector-service's wording.
+ * row and the column; the detector-service's detect validates with this same function.
  *
  * @throws ServiceError `VALIDATION_FAILED`, or `PAYLOAD_TOO_LARGE` over `maxRows`.
  */
