@@ -26,7 +26,6 @@ import {
   dashboardProviderPaths,
   exportedMetrics,
   findPromtool,
-  PENDING_METRICS,
   promtoolCheck,
   provisionedDatasources,
 } from './monitoring-rules.js';
@@ -116,7 +115,7 @@ export interface CheckOptions {
 
 export interface CheckResult {
   readonly problems: Problem[];
-  /** What the check did or left out that is not a problem (tool versions, pending metrics). */
+  /** What the check did or left out that is not a problem (tool versions, skipped checks). */
   readonly notices: string[];
 }
 
@@ -274,14 +273,12 @@ export function checkContainers(options: CheckOptions = {}): CheckResult {
     const { skipped } = promtoolCheck(kind, join(root, path), path, problems);
     if (skipped !== undefined) notices.push(skipped);
   };
-  const pending = new Set<string>();
   const exported = exportedMetrics(root);
 
   const alerts = read(FILES.alerts);
   if (alerts !== undefined) {
     const expressions = checkAlertRules(alerts, FILES.alerts, problems);
-    for (const name of checkAlertMetrics(expressions, FILES.alerts, exported, problems))
-      pending.add(name);
+    checkAlertMetrics(expressions, FILES.alerts, exported, problems);
     promtoolOn(FILES.alerts, 'rules');
   }
   for (const path of [FILES.prometheus, FILES.prometheusKubernetes]) {
@@ -348,19 +345,7 @@ export function checkContainers(options: CheckOptions = {}): CheckResult {
   for (const path of dashboards) {
     const text = read(path);
     if (text === undefined) continue;
-    for (const name of checkDashboard(text, path, datasourceUids, exported, problems))
-      pending.add(name);
-  }
-
-  for (const name of [...pending].sort()) {
-    notices.push(`pending metric ${name}: ${PENDING_METRICS[name] ?? ''}`);
-  }
-  for (const name of Object.keys(PENDING_METRICS)) {
-    if (exported.metrics.has(name)) {
-      notices.push(
-        `${name} is exported now: drop it from PENDING_METRICS in tools/containers/monitoring-rules.ts`,
-      );
-    }
+    checkDashboard(text, path, datasourceUids, exported, problems);
   }
   return { problems, notices };
 }

@@ -23,9 +23,6 @@ function parseYaml(text: string, file: string, problems: Problem[]): unknown {
  * the code exports, found by reading the prom-client definitions under apps/ and libs/.
  */
 
-/** Metrics a file may name before any code exports them, with the reason shown in the output. */
-export const PENDING_METRICS: Readonly<Record<string, string>> = {};
-
 /** Series Prometheus makes itself, for every target or rule. */
 const PROMETHEUS_SERIES = new Set([
   'up',
@@ -121,10 +118,7 @@ export function promqlMetricNames(expr: string): string[] {
 }
 
 /** Whether a series name is exported: directly, or as a histogram's/summary's `_bucket`, `_sum`, `_count`. */
-export function metricStatus(
-  name: string,
-  exported: ExportedMetrics,
-): 'exported' | 'pending' | 'unknown' {
+export function metricStatus(name: string, exported: ExportedMetrics): 'exported' | 'unknown' {
   if (exported.metrics.has(name) || PROMETHEUS_SERIES.has(name)) return 'exported';
   if (exported.defaultMetrics && /^(?:process|nodejs)_/.test(name)) return 'exported';
   const suffix = /^(.*)_(bucket|sum|count)$/.exec(name);
@@ -132,24 +126,20 @@ export function metricStatus(
     const base = exported.metrics.get(suffix[1] ?? '');
     if (base?.type === 'histogram') return 'exported';
     if (base?.type === 'summary' && suffix[2] !== 'bucket') return 'exported';
-    if ((suffix[1] ?? '') in PENDING_METRICS) return 'pending';
   }
-  return name in PENDING_METRICS ? 'pending' : 'unknown';
+  return 'unknown';
 }
 
-/** Reports names no code exports; collects pending ones. */
+/** Reports names no code exports. */
 function checkNames(
   names: Iterable<string>,
   exported: ExportedMetrics,
   file: string,
   where: string,
   problems: Problem[],
-  pending: Set<string>,
 ): void {
   for (const name of names) {
-    const status = metricStatus(name, exported);
-    if (status === 'pending') pending.add(name.replace(/_(bucket|sum|count)$/, ''));
-    if (status === 'unknown') {
+    if (metricStatus(name, exported) === 'unknown') {
       problems.push({
         file,
         where,
@@ -400,7 +390,6 @@ function panelsOf(panels: unknown, prefix = ''): Panel[] {
 /**
  * A Grafana dashboard: a fixed uid, a `datasource` variable, data sources that resolve (a
  * datasource variable, or a provisioned uid), unique panel ids, queries on exported metrics.
- * Returns the metric names it queries that are still pending.
  */
 export function checkDashboard(
   text: string,
@@ -408,18 +397,17 @@ export function checkDashboard(
   datasourceUids: readonly string[],
   exported: ExportedMetrics,
   problems: Problem[],
-): Set<string> {
-  const pending = new Set<string>();
+): void {
   let dashboard: unknown;
   try {
     dashboard = JSON.parse(text);
   } catch (error) {
     problems.push({ file, message: `JSON: ${(error as Error).message}` });
-    return pending;
+    return;
   }
   if (!isRecord(dashboard)) {
     problems.push({ file, message: 'is not a JSON object' });
-    return pending;
+    return;
   }
   if (typeof dashboard.uid !== 'string' || dashboard.uid === '') {
     problems.push({ file, message: 'needs a fixed uid (links and provisioning name it)' });
@@ -464,7 +452,7 @@ export function checkDashboard(
       labelValues !== null
         ? promqlMetricNames(labelValues[1] ?? '')
         : promqlMetricNames(show(query ?? ''));
-    checkNames(names, exported, file, where, problems, pending);
+    checkNames(names, exported, file, where, problems);
   }
 
   const ids = new Set<unknown>();
@@ -493,24 +481,21 @@ export function checkDashboard(
         problems.push({ file, where, message: `query ${String(target.refId)} has no expr` });
         continue;
       }
-      checkNames(promqlMetricNames(target.expr), exported, file, where, problems, pending);
+      checkNames(promqlMetricNames(target.expr), exported, file, where, problems);
     }
   }
-  return pending;
 }
 
-/** Alert expressions: every metric exported. Returns the pending names. */
+/** Alert expressions: every metric exported. */
 export function checkAlertMetrics(
   expressions: readonly { where: string; expr: string }[],
   file: string,
   exported: ExportedMetrics,
   problems: Problem[],
-): Set<string> {
-  const pending = new Set<string>();
+): void {
   for (const { where, expr } of expressions) {
-    checkNames(promqlMetricNames(expr), exported, file, where, problems, pending);
+    checkNames(promqlMetricNames(expr), exported, file, where, problems);
   }
-  return pending;
 }
 
 /** `promtool` on PATH, or undefined. */

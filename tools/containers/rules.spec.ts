@@ -134,13 +134,12 @@ describe(metricStatus.name, () => {
     defaultMetrics: true,
   };
 
-  it('knows histogram series, Prometheus series, default metrics and pending names', () => {
+  it('knows histogram series, Prometheus series and default metrics', () => {
     expect(metricStatus('http_request_duration_seconds_bucket', exported)).toBe('exported');
     expect(metricStatus('nomaly_anomaly_detections_total', exported)).toBe('exported');
     expect(metricStatus('nomaly_anomaly_detections_total_bucket', exported)).toBe('unknown');
     expect(metricStatus('up', exported)).toBe('exported');
     expect(metricStatus('process_cpu_seconds_total', exported)).toBe('exported');
-    expect(metricStatus('nomaly_queue_jobs', exported)).toBe('pending');
     expect(metricStatus('nomaly_made_up_total', exported)).toBe('unknown');
   });
 });
