@@ -2,7 +2,7 @@
 #
 # One image per Node app of the monorepo, the app chosen by SERVICE (a folder under apps/ with a
 # stage of the same name below): auth-service | dataset-service | model-service |
-# detector-service | worker | edge-agent | gateway. Build from the repository root:
+# detector-service | worker | edge-agent | web | gateway. Build from the repository root:
 #
 #   docker build --build-arg SERVICE=detector-service -t ghcr.io/nomaly/detector-service:0.1.0 .
 #
@@ -112,6 +112,13 @@ ENV PORT=8006 \
 VOLUME ["/var/lib/nomaly-edge"]
 EXPOSE 8006
 CMD ["node", "--import", "@nomaly/platform-telemetry/register", "apps/edge-agent/dist/main.js"]
+
+# The web UI at /ui: static files served from memory by a small Node server; no database, no
+# secrets, nothing written.
+FROM runtime AS web
+ENV PORT=8004
+EXPOSE 8004
+CMD ["node", "--import", "@nomaly/platform-telemetry/register", "apps/web/dist/main.js"]
 
 # The local stand-in for the Istio ingress: traffic on 8080, Istio's status port 15021 for
 # /healthz/ready and /stats/prometheus. Its routing files are baked in at /app/istio (the default

@@ -164,6 +164,12 @@ export default tseslint.config(
               ],
             },
             {
+              // The web UI (apps/web): a browser app that reaches the services only over the
+              // public REST API, and the small server that serves it with the platform.
+              sourceTag: 'scope:web',
+              onlyDependOnLibsWithTags: ['scope:platform', 'scope:core', 'scope:testing'],
+            },
+            {
               sourceTag: 'scope:model',
               onlyDependOnLibsWithTags: [
                 'scope:platform',
@@ -222,6 +228,25 @@ export default tseslint.config(
               group: PLATFORM_PACKAGES,
               message:
                 'detection-core may not import frameworks, databases, network or telemetry SDKs.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The web UI's browser code runs in the page: no Node built-ins, no service platform.
+    files: ['apps/web/src/client/**/*.ts', 'apps/web/src/lib/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '@nomaly/platform-*', '@nomaly/testing'],
+              message:
+                'Browser code: no Node built-ins or server packages (it is bundled for the page).',
             },
           ],
         },

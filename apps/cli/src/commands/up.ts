@@ -9,9 +9,10 @@ import { REPO_ROOT, stackPorts, topology, type StackService } from '../stack/top
 
 export const UP_HELP = `Usage: nomaly up [--port-offset N] [--state-dir DIR] [--no-demo]
 
-Starts the local stack — auth, dataset, model and detector services and the gateway (the local
-stand-in for the Istio ingress, routing by istio/*.yaml) — on the ports of ARCHITECTURE.md:
-gateway 8080; detector 8000/50051, dataset 8001/50052, model 8002/50053, auth 8003/50054.
+Starts the local stack — auth, dataset, model and detector services, the web UI's server and the
+gateway (the local stand-in for the Istio ingress, routing by istio/*.yaml) — on the ports of
+ARCHITECTURE.md: gateway 8080 (the UI at /ui); detector 8000/50051, dataset 8001/50052, model
+8002/50053, auth 8003/50054, web 8004.
 Runs on the PostgreSQL and Redis of DATABASE_URL and REDIS_URL when they are set, otherwise on
 an embedded PostgreSQL (data in DIR/postgres) and an in-process cache. With REDIS_URL the worker
 runs too (port 8005), taking durable jobs from its queues; without, job submissions answer 503
@@ -104,7 +105,7 @@ export async function up(argv: string[]): Promise<void> {
     // Services reach each other lazily (JWKS on the first token, gRPC channels on the first
     // call), so they start together; the gateway opens the door once they are all ready.
     // The worker starts with them: the detector-service's migrations made its job tables.
-    const services = [t.auth, t.dataset, t.model, t.detector, t.worker];
+    const services = [t.auth, t.dataset, t.model, t.detector, t.worker, t.web];
     await Promise.all(services.filter((s) => s !== undefined).map((s) => stack.start(s)));
     await stack.start(t.gateway);
     for (const s of t.order) {
@@ -118,6 +119,7 @@ export async function up(argv: string[]): Promise<void> {
       const data = demoDataset(REPO_ROOT);
       say('');
       say(`Nomaly is up at ${t.gateway.baseUrl}  (logs in ${display(logDir)}, Ctrl-C stops)`);
+      say(`  web UI    ${t.gateway.baseUrl}/ui  (sign in with the API key)`);
       say(`  API key   ${local.apiKey}`);
       say(`  tenant    ${local.tenantId}`);
       say(`  dataset   ${local.datasetId}  (${data.name})`);

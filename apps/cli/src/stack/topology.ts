@@ -27,6 +27,8 @@ export interface Topology {
   readonly detector: StackService;
   /** The worker, which runs durable jobs from the Redis queues: only when REDIS_URL is set. */
   readonly worker: StackService | undefined;
+  /** The web UI's server, behind the gateway at /ui. */
+  readonly web: StackService;
   /** Every process of the stack, the gateway last (it starts last and stops first). */
   readonly order: readonly StackService[];
   readonly embeddedPostgresPort: number;
@@ -35,8 +37,8 @@ export interface Topology {
 const HOST = '127.0.0.1';
 
 /**
- * The local stack: the four services, the worker (when there is a Redis for its queues) and the
- * gateway, each on its documented port shifted by `offset` (so a second stack, or a test, can
+ * The local stack: the four services, the worker (when there is a Redis for its queues), the web
+ * UI's server and the gateway, each on its documented port shifted by `offset` (so a second stack, or a test, can
  * run beside the first), on loopback only. `shared` is the environment every service gets
  * (database, Redis, log level).
  */
@@ -86,6 +88,16 @@ export function topology(offset: number, shared: Record<string, string>): Topolo
             MODEL_SERVICE_GRPC_URL: `${HOST}:${model.grpcPort}`,
           },
         };
+  const webPort = 8004 + offset;
+  const web: StackService = {
+    name: 'web',
+    app: 'web',
+    httpPort: webPort,
+    baseUrl: `http://${HOST}:${webPort}`,
+    readyUrl: `http://${HOST}:${webPort}/ready`,
+    // Static files only: no database, cache or secrets.
+    env: { LOG_LEVEL: shared.LOG_LEVEL ?? 'info', HOST, PORT: String(webPort) },
+  };
   const gatewayPort = 8080 + offset;
   const statusPort = 15021 + offset;
   const gateway: StackService = {
@@ -101,7 +113,7 @@ export function topology(offset: number, shared: Record<string, string>): Topolo
       PORT: String(gatewayPort),
       STATUS_PORT: String(statusPort),
       ISTIO_CONFIG: join(REPO_ROOT, 'istio'),
-      GATEWAY_UPSTREAMS: [auth, dataset, model, detector]
+      GATEWAY_UPSTREAMS: [auth, dataset, model, detector, web]
         .map((s) => `${s.name}=${s.baseUrl}`)
         .join(','),
     },
@@ -113,7 +125,8 @@ export function topology(offset: number, shared: Record<string, string>): Topolo
     model,
     detector,
     worker,
-    order: [auth, dataset, model, detector, ...(worker === undefined ? [] : [worker]), gateway],
+    web,
+    order: [auth, dataset, model, detector, ...(worker === undefined ? [] : [worker]), web, gateway],
     embeddedPostgresPort: 54329 + offset,
   };
 }
