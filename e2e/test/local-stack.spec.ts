@@ -165,6 +165,11 @@ describe('nomaly up (npm start)', () => {
       expect(scored.labels).toHaveLength(2);
       for (const score of scored.scores) expect(Number.isFinite(score)).toBe(true);
       expect(Number.isFinite(scored.threshold)).toBe(true);
+      // The web UI it prints, through the same gateway.
+      expect(output).toContain(`${gatewayUrl}/ui`);
+      const ui = await fetch(`${gatewayUrl}/ui`);
+      expect(ui.status).toBe(200);
+      expect(ui.headers.get('content-type')).toMatch(/^text\/html/);
       firstRun = {
         apiKey: local.apiKey!,
         detectorId: local.detectorId!,
@@ -181,6 +186,7 @@ describe('nomaly up (npm start)', () => {
         'gateway',
         'model-service',
         'postgres',
+        'web',
       ]);
       stackPids = recorded.processes.map((p) => p.pid);
       expect(processesUsing(stateDir).length).toBeGreaterThan(0);
