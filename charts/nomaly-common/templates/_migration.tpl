@@ -10,11 +10,12 @@ so the Job then gets a hook copy, deleted once the hooks succeed.
 
 {{/*
 Whether this chart runs migrations ("true" or ""): not when the contract says another service's
-chart migrates its tables (`migratedBy`), whose values then have no `migration` section.
+chart migrates its tables (`migratedBy`) or that it has none (`stateless`); the values of either
+have no `migration` section.
 */}}
 {{- define "nomaly.migrationEnabled" -}}
 {{- $contract := include "nomaly.contract" . | fromYaml -}}
-{{- if and (not $contract.migratedBy) .Values.migration.enabled -}}
+{{- if and (not $contract.migratedBy) (not $contract.stateless) .Values.migration.enabled -}}
 true
 {{- end -}}
 {{- end -}}

@@ -66,7 +66,8 @@ spec:
 Alerts. Series are selected by the namespace and the `service` label, which is the Service name
 on every scraped series (and also the services' own default label). Ratios divide by
 `(denominator > 0)` so an idle service yields no series rather than NaN. The request alerts
-(5xx, latency) need a route: a chart without one serves no API.
+(5xx, latency) need a route: a chart without one serves no API. A stateless chart has no
+circuit breakers and no database pool to watch.
 */}}
 {{- define "nomaly.prometheusRule" -}}
 {{- if .Values.prometheusRule.enabled -}}
@@ -124,6 +125,7 @@ spec:
             summary: {{ printf "%s p95 latency above %ss" $fullname (include "nomaly.envValue" $rules.highLatencyP95.thresholdSeconds) | quote }}
             description: 'The p95 latency of {{ $fullname }} is {{ "{{" }} $value | humanizeDuration {{ "}}" }}.'
         {{- end }}
+        {{- if not $contract.stateless }}
         - alert: CircuitBreakerOpen
           expr: |
             max by (namespace, service, pod, operation) (nomaly_circuit_breaker_state{ {{- $sel }}}) == 1
@@ -146,6 +148,7 @@ spec:
           annotations:
             summary: {{ printf "%s is using more than %s of its database pool" $fullname (include "nomaly.percent" $rules.databaseConnectionPoolExhausted.threshold) | quote }}
             description: '{{ "{{" }} $labels.pod {{ "}}" }} has {{ "{{" }} $value | humanizePercentage {{ "}}" }} of its DATABASE_POOL_SIZE connections checked out; requests will queue for a connection.'
+        {{- end }}
         {{- if $contract.jobs }}
         {{- include "nomaly.jobAlerts" (dict "context" . "selector" $sel) | nindent 8 }}
         {{- end }}

@@ -35,6 +35,9 @@ What an entry leaves out, it does not have:
 - `jobs: true`: a queue consumer. Its canary is judged on its job outcomes, and its alerts
   watch job failures and the queues.
 - `component`: its app.kubernetes.io/component label (default api).
+- `stateless: true`: no database, Redis or secrets at all. No Secret (nor envFrom of one), no
+  migration Job, no PostgreSQL/Redis egress, no database or circuit-breaker alerts.
+- `paths`: what its http port serves, for NOTES (default the API's).
 */}}
 {{- define "nomaly.contract.services" -}}
 auth-service:
@@ -95,6 +98,15 @@ worker:
     - service: model-service
       port: grpc
       env: MODEL_SERVICE_GRPC_URL
+# The web UI (apps/web): static files from memory under /ui, routed by
+# istio/virtual-service-web.yaml (VirtualService nomaly-web); it calls nothing (the browser
+# calls the API) and keeps no state.
+web:
+  component: frontend
+  route: web
+  http: 8004
+  stateless: true
+  paths: /ui, /health, /ready, /metrics
 {{- end -}}
 
 {{/* This chart's entry of the contract, as YAML (use with fromYaml). */}}

@@ -17,8 +17,12 @@ listed where needed.
   {{- end }}
 {{- end -}}
 
-{{/* Egress every Nomaly pod needs: DNS and the database (migrations and the service alike). */}}
+{{/*
+Egress every Nomaly pod needs: DNS and the database (migrations and the service alike); a
+stateless chart's pods (the contract's `stateless`) only DNS.
+*/}}
 {{- define "nomaly.networkPolicyBaseEgress" -}}
+{{- $contract := include "nomaly.contract" . | fromYaml -}}
 {{- $np := .Values.networkPolicy -}}
 # DNS.
 - to:
@@ -28,6 +32,7 @@ listed where needed.
       protocol: UDP
     - port: 53
       protocol: TCP
+{{- if not $contract.stateless }}
 # PostgreSQL.
 - ports:
     - port: {{ $np.database.port }}
@@ -36,6 +41,7 @@ listed where needed.
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* The port of OTEL_EXPORTER_OTLP_ENDPOINT (scheme default when the URL names none). */}}
@@ -107,6 +113,7 @@ spec:
     {{- end }}
   egress:
     {{- include "nomaly.networkPolicyBaseEgress" . | nindent 4 }}
+    {{- if not $contract.stateless }}
     # Redis.
     - ports:
         - port: {{ $np.redis.port }}
@@ -115,6 +122,7 @@ spec:
       to:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+    {{- end }}
     # istiod: the sidecar's configuration and certificates.
     - to:
         {{- include "nomaly.networkPolicyPeer" $np.istiod | nindent 8 }}

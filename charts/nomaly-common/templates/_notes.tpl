@@ -7,7 +7,7 @@
 
 Addresses in the cluster:
 {{- if $contract.route }}
-  REST  http://{{ include "nomaly.serviceHost" (dict "service" $fullname "context" .) }}:{{ $contract.http | int }}  (/health, /ready, /metrics, /api/docs)
+  {{ if $contract.paths }}HTTP{{ else }}REST{{ end }}  http://{{ include "nomaly.serviceHost" (dict "service" $fullname "context" .) }}:{{ $contract.http | int }}  ({{ $contract.paths | default "/health, /ready, /metrics, /api/docs" }})
 {{- else }}
   HTTP  http://{{ include "nomaly.serviceHost" (dict "service" $fullname "context" .) }}:{{ $contract.http | int }}  (/health, /ready, /status, /metrics only: it serves no API)
 {{- end }}
@@ -34,6 +34,10 @@ Rollout ({{ .Values.rollout.strategy }}):
 Deployment:
   kubectl rollout status deployment/{{ $fullname }} -n {{ $ns }}
 {{- end }}
+{{- if $contract.stateless }}
+
+No database, Redis, Secret or migrations: {{ $fullname }} keeps no state.
+{{- else }}
 {{- if $contract.migratedBy }}
 
 Migrations: {{ $fullname }}'s tables are the {{ $contract.migratedBy }}'s, migrated by that chart's hook Job;
@@ -45,4 +49,5 @@ stays for its logs: kubectl logs -n {{ $ns }} job/{{ $fullname }}-migrate
 {{- end }}
 
 Secrets are read from the Secret {{ include "nomaly.secretName" . }}{{ if not .Values.secret.create }}, which must exist{{ end }}.
+{{- end }}
 {{- end -}}

@@ -84,7 +84,8 @@ The pod template of the Rollout or Deployment. Shutdown: Kubernetes sends SIGTER
 preStop sleep, by which time the endpoints controller and the sidecars have stopped routing new
 requests here; the service then drains within SHUTDOWN_TIMEOUT_MS. The grace period covers both
 (nomaly.validateValues checks it). A chart that takes no requests (the worker) sets
-preStopSleepSeconds to 0: no preStop hook, and its drain gets the whole grace period.
+preStopSleepSeconds to 0: no preStop hook, and its drain gets the whole grace period. A
+stateless chart (the web) reads no Secret, so its pods name none.
 */}}
 {{- define "nomaly.podTemplate" -}}
 {{- $contract := include "nomaly.contract" . | fromYaml -}}
@@ -93,7 +94,7 @@ metadata:
     {{- include "nomaly.podLabels" . | nindent 4 }}
   annotations:
     checksum/config: {{ include "nomaly.configEnv" . | sha256sum }}
-    {{- if .Values.secret.create }}
+    {{- if and (not $contract.stateless) .Values.secret.create }}
     checksum/secret: {{ include "nomaly.secretData" . | sha256sum }}
     {{- end }}
     kubectl.kubernetes.io/default-container: {{ .Chart.Name }}
@@ -145,8 +146,10 @@ spec:
       envFrom:
         - configMapRef:
             name: {{ include "nomaly.fullname" . }}
+        {{- if not $contract.stateless }}
         - secretRef:
             name: {{ include "nomaly.secretName" . }}
+        {{- end }}
       {{- with .Values.extraEnv }}
       env:
         {{- toYaml . | nindent 8 }}

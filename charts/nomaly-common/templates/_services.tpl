@@ -23,7 +23,10 @@ AuthorizationPolicies (istio/) name callers by ServiceAccount, so the account is
 {{- define "nomaly.service" -}}
 {{- $fullname := include "nomaly.fullname" . -}}
 {{- $contract := include "nomaly.contract" . | fromYaml -}}
-{{- if $contract.route -}}
+{{- if $contract.paths -}}
+# {{ $contract.paths }} of {{ $fullname }} (http only), at the address the mesh configuration
+# uses.{{ if and .Values.rollout.enabled (eq .Values.rollout.strategy "blueGreen") }} Blue-green: Argo Rollouts points its selector at the active pods.{{ end }}
+{{- else if $contract.route -}}
 # REST (http) and gRPC of {{ $fullname }}, at the address the other services and the mesh
 # configuration use.{{ if and .Values.rollout.enabled (eq .Values.rollout.strategy "blueGreen") }} Blue-green: Argo Rollouts points its selector at the active pods.{{ end }}
 {{- else -}}

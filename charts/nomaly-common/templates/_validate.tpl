@@ -88,7 +88,8 @@ them, so one `helm install` attempt shows everything to fix.
 {{- $problems = append $problems (printf "rollout.strategy is blueGreen, but %s takes no traffic (it has no route): a preview Service would hold nothing back while the new pods took jobs from the queues anyway. Use canary, whose steps shift the share of replicas" .Chart.Name) -}}
 {{- end -}}
 
-{{- /* Secrets. */ -}}
+{{- /* Secrets; a stateless chart has none (and no such values). */ -}}
+{{- if not $contract.stateless -}}
 {{- $environment := include "nomaly.environment" . -}}
 {{- if and $v.existingSecret $v.secret.create -}}
 {{- $problems = append $problems "existingSecret and secret.create are both set: use one" -}}
@@ -111,6 +112,7 @@ them, so one `helm install` attempt shows everything to fix.
 {{- $value := get $v.secret $name | default "" | toString -}}
 {{- if and $value (lt (len $value) 32) -}}
 {{- $problems = append $problems (printf "secret.%s is %d characters: at least 32 are required" $name (len $value)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
