@@ -31,12 +31,13 @@ describe(loadIstioResources.name, () => {
     expect(resources.gateways.map((g) => `${g.namespace}/${g.name}`)).toEqual([
       'nomaly/nomaly-gateway',
     ]);
-    expect(resources.virtualServices.map((v) => v.name)).toEqual(['nomaly']);
+    expect(resources.virtualServices.map((v) => v.name).sort()).toEqual(['nomaly', 'nomaly-web']);
     expect(resources.destinationRules.map((d) => d.spec.host).sort()).toEqual([
       'auth-service',
       'dataset-service',
       'detector-service',
       'model-service',
+      'web',
     ]);
     // Top-level files only: the example in istio/examples is not loaded.
     expect(resources.files.every((file) => !file.includes('/examples/'))).toBe(true);

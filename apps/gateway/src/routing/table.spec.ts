@@ -72,7 +72,7 @@ describe(buildRoutingTable.name, () => {
   it("routes the public REST surface by the repository's istio/", async () => {
     const table = await tableOf([DEFAULT_ISTIO_DIR]);
     expect(table.gateway).toBe('nomaly/nomaly-gateway');
-    expect(table.routeCount).toBe(8);
+    expect(table.routeCount).toBe(10);
     const cases: Array<[string, string]> = [
       ['/api/v1/auth/token', 'auth-primary -> auth-service/stable'],
       ['/api/v1/datasets?name=x', 'dataset-primary -> dataset-service/stable'],
@@ -80,6 +80,8 @@ describe(buildRoutingTable.name, () => {
       ['/api/v1/detectors/algorithms', 'detector-primary -> detector-service/stable'],
       ['/api/v1/results/edge', 'detector-primary -> detector-service/stable'],
       ['/api/v1/jobs/123', 'detector-primary -> detector-service/stable'],
+      ['/ui', 'web-primary -> web/stable'],
+      ['/ui/datasets', 'web-primary -> web/stable'],
     ];
     for (const [path, expected] of cases) expect(where(table, request(path)), path).toBe(expected);
     expect(where(table, request('/api/v1/jobs/1', { headers: { canary: 'true' } }))).toBe(
@@ -88,7 +90,10 @@ describe(buildRoutingTable.name, () => {
     expect(where(table, request('/api/v1/jobs/1', { headers: { canary: 'yes' } }))).toBe(
       'detector-primary -> detector-service/stable',
     );
-    expect(table.match(request('/ui'))).toBeUndefined();
+    expect(where(table, request('/ui/', { headers: { canary: 'true' } }))).toBe(
+      'web-canary -> web/canary',
+    );
+    expect(table.match(request('/uix'))).toBeUndefined();
     expect(table.match(request('/health'))).toBeUndefined();
   });
 
