@@ -126,7 +126,15 @@ export function topology(offset: number, shared: Record<string, string>): Topolo
     detector,
     worker,
     web,
-    order: [auth, dataset, model, detector, ...(worker === undefined ? [] : [worker]), web, gateway],
+    order: [
+      auth,
+      dataset,
+      model,
+      detector,
+      ...(worker === undefined ? [] : [worker]),
+      web,
+      gateway,
+    ],
     embeddedPostgresPort: 54329 + offset,
   };
 }
