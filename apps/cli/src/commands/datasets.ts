@@ -3,26 +3,11 @@ import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { usageError } from '../cli-error.js';
-import {
-  connect,
-  expectPositionals,
-  idPath,
-  integerOption,
-  runSubcommand,
-} from '../client/args.js';
+import { connect, expectPositionals, idPath, runSubcommand } from '../client/args.js';
 import { requestTimeoutMs } from '../client/config.js';
-import {
-  bar,
-  bytes,
-  count,
-  note,
-  num,
-  printJson,
-  printTable,
-  say,
-  when,
-} from '../client/output.js';
+import { bar, bytes, count, num, printJson, printTable, say, when } from '../client/output.js';
 import { Progress } from '../progress.js';
+import { listCommand } from '../client/list-command.js';
 
 export const DATASETS_HELP = `Usage: nomaly datasets upload FILE [--name N] [--label-column C] [--json]
        nomaly datasets list [--limit N] [--cursor C] [--json]
@@ -70,11 +55,6 @@ interface Quality {
   constantColumns?: string[];
   duplicateColumns?: string[][];
   duplicateRows?: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string;
 }
 
 /** Uploads of large files stream for a while: ten minutes unless NOMALY_TIMEOUT says. */
@@ -150,38 +130,12 @@ async function upload(argv: string[]): Promise<void> {
 }
 
 async function list(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      limit: { type: 'string' },
-      cursor: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
+  await listCommand<Dataset>(argv, {
+    noun: 'datasets',
+    path: '/api/v1/datasets',
+    columns: ['ID', 'NAME', 'VERSION', 'ROWS', 'COLUMNS', 'LABEL', 'CREATED'],
+    row: (d) => [d.id, d.name, d.version, d.rows, d.columnCount, d.labelColumn, when(d.createdAt)],
   });
-  expectPositionals('datasets list', positionals, []);
-  const limit =
-    values.limit === undefined ? undefined : integerOption('--limit', values.limit, 1, 200);
-  const page = (
-    await connect().call<Page<Dataset>>('/api/v1/datasets', {
-      query: { limit, cursor: values.cursor },
-    })
-  ).body;
-  if (values.json) return printJson(page);
-  printTable(
-    ['ID', 'NAME', 'VERSION', 'ROWS', 'COLUMNS', 'LABEL', 'CREATED'],
-    page.items.map((d) => [
-      d.id,
-      d.name,
-      d.version,
-      d.rows,
-      d.columnCount,
-      d.labelColumn,
-      when(d.createdAt),
-    ]),
-    '(no datasets)',
-  );
-  printNextCursor('nomaly datasets list', page);
 }
 
 async function show(argv: string[]): Promise<void> {
@@ -233,9 +187,4 @@ function describeQuality(quality: Quality): string[] {
     lines.push(`duplicate columns  ${group.join(' = ')}`);
   }
   return lines;
-}
-
-/** Under a table: how to read the next page, when there is one. */
-export function printNextCursor(command: string, page: Page<unknown>): void {
-  if (page.nextCursor !== undefined) note(`more: ${command} --cursor ${page.nextCursor}`);
 }

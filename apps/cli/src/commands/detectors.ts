@@ -11,8 +11,8 @@ import {
 } from '../client/args.js';
 import { describeTraining, reportFinishedJob, watchJob, type Job } from '../client/jobs-watch.js';
 import { requestTimeoutMs } from '../client/config.js';
-import { note, printJson, printTable, say, when } from '../client/output.js';
-import { printNextCursor, type Page } from './datasets.js';
+import { note, printJson, say, when } from '../client/output.js';
+import { listCommand } from '../client/list-command.js';
 
 export const DETECTORS_HELP = `Usage: nomaly detectors create --name N --algorithm A [--param K=V …] [--contamination X] [--json]
        nomaly detectors list [--limit N] [--cursor C] [--json]
@@ -83,37 +83,12 @@ async function create(argv: string[]): Promise<void> {
 }
 
 async function list(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      limit: { type: 'string' },
-      cursor: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
+  await listCommand<Detector>(argv, {
+    noun: 'detectors',
+    path: '/api/v1/detectors',
+    columns: ['ID', 'NAME', 'ALGORITHM', 'VERSION', 'MODEL', 'CREATED'],
+    row: (d) => [d.id, d.name, d.algorithm, d.latestVersion, d.modelId, when(d.createdAt)],
   });
-  expectPositionals('detectors list', positionals, []);
-  const limit =
-    values.limit === undefined ? undefined : integerOption('--limit', values.limit, 1, 200);
-  const page = (
-    await connect().call<Page<Detector>>('/api/v1/detectors', {
-      query: { limit, cursor: values.cursor },
-    })
-  ).body;
-  if (values.json) return printJson(page);
-  printTable(
-    ['ID', 'NAME', 'ALGORITHM', 'VERSION', 'MODEL', 'CREATED'],
-    page.items.map((d) => [
-      d.id,
-      d.name,
-      d.algorithm,
-      d.latestVersion,
-      d.modelId,
-      when(d.createdAt),
-    ]),
-    '(no detectors)',
-  );
-  printNextCursor('nomaly detectors list', page);
 }
 
 async function train(argv: string[]): Promise<void> {

@@ -7,8 +7,8 @@ import {
   integerOption,
   runSubcommand,
 } from '../client/args.js';
-import { printJson, printTable, say, when } from '../client/output.js';
-import { printNextCursor, type Page } from './datasets.js';
+import { printJson, say, when } from '../client/output.js';
+import { listCommand } from '../client/list-command.js';
 
 export const MODELS_HELP = `Usage: nomaly models list [--limit N] [--cursor C] [--json]
        nomaly models promote MODEL_ID --version N [--alias champion|challenger] [--json]
@@ -40,25 +40,11 @@ export async function models(argv: string[]): Promise<void> {
 }
 
 async function list(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      limit: { type: 'string' },
-      cursor: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  expectPositionals('models list', positionals, []);
-  const limit =
-    values.limit === undefined ? undefined : integerOption('--limit', values.limit, 1, 200);
-  const page = (
-    await connect().call<Page<Model>>('/api/v1/models', { query: { limit, cursor: values.cursor } })
-  ).body;
-  if (values.json) return printJson(page);
-  printTable(
-    ['ID', 'NAME', 'ALGORITHM', 'LATEST', 'CHAMPION', 'CHALLENGER', 'CREATED'],
-    page.items.map((m) => [
+  await listCommand<Model>(argv, {
+    noun: 'models',
+    path: '/api/v1/models',
+    columns: ['ID', 'NAME', 'ALGORITHM', 'LATEST', 'CHAMPION', 'CHALLENGER', 'CREATED'],
+    row: (m) => [
       m.id,
       m.name,
       m.algorithm,
@@ -66,10 +52,8 @@ async function list(argv: string[]): Promise<void> {
       m.champion,
       m.challenger,
       when(m.createdAt),
-    ]),
-    '(no models)',
-  );
-  printNextCursor('nomaly models list', page);
+    ],
+  });
 }
 
 async function promote(argv: string[]): Promise<void> {
