@@ -75,7 +75,7 @@ describe('gateway routing by istio/', () => {
   });
 
   it('answers 404 where no route matches and 503 where a service has no endpoint', async () => {
-    const missing = await get('/ui/index.html');
+    const missing = await get('/static/index.html');
     expect(missing.response.status).toBe(404);
     expect(missing.text).toBe('');
     const unserved = await get('/api/v1/models');
