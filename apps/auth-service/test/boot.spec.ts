@@ -6,6 +6,7 @@ import {
   APP_ROOT,
   createTestDatabase,
   eventually,
+  OwnRedis,
   runCli,
   startService,
   TEST_REDIS_URL,
@@ -67,14 +68,19 @@ describe('schema version at boot', () => {
 
 describe('rate limiting', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let redis: OwnRedis;
   let service: RunningService;
   let apiKey: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // A Redis of its own: anonymous buckets are keyed by client address, and every suite
+    // running meanwhile calls from 127.0.0.1 — on the machine's Redis they would share this
+    // small bucket, spending and refilling it under the test.
+    redis = await OwnRedis.start();
     service = await startService({
       DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: redis.url,
       RATE_LIMIT_BURST: '3',
       RATE_LIMIT_REQUESTS_PER_MINUTE: '6',
     });
@@ -85,6 +91,7 @@ describe('rate limiting', () => {
 
   afterAll(async () => {
     if (service !== undefined) expect(await service.stop()).toBe(0);
+    await redis?.dispose();
     await database?.drop();
   });
 
