@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createTestDatabase,
+  OwnRedis,
   REPO_ROOT,
   runCli,
   sql,
@@ -23,7 +24,11 @@ export type ServiceName =
   'auth-service' | 'dataset-service' | 'model-service' | 'detector-service' | 'detector-canary';
 
 export interface StackOptions {
-  /** Redis for every service (default the machine's). */
+  /**
+   * Redis for every service. Default: the machine's, or with `worker` one of the stack's own —
+   * the job queues are shared by name, and another suite's worker on the machine's Redis would
+   * take this stack's jobs (and find them in no database of its own).
+   */
   redisUrl?: string;
   /** Extra environment per service, over the stack's defaults. */
   env?: Partial<Record<ServiceName | 'gateway' | 'worker', Record<string, string>>>;
@@ -86,6 +91,8 @@ const LIBERAL_RATE_LIMIT = {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase();
+  const redis =
+    options.redisUrl === undefined && options.worker === true ? await OwnRedis.start() : undefined;
   const istioDir = mkdtempSync(join(tmpdir(), 'nomaly-istio-'));
   cpSync(join(REPO_ROOT, 'istio'), istioDir, { recursive: true });
   const started: RunningService[] = [];
@@ -104,7 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const common = {
       DATABASE_URL: database.url,
-      REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
+      REDIS_URL: options.redisUrl ?? redis?.url ?? TEST_REDIS_URL,
       ...LIBERAL_RATE_LIMIT,
     };
     const auth = await start('auth-service', 'auth-service', common);
@@ -157,9 +164,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     );
     started.push(gateway);
-    return assemble(database, istioDir, gateway, services, worker, started);
+    return assemble(database, redis, istioDir, gateway, services, worker, started);
   } catch (error) {
     await Promise.all(started.map((service) => service.stop()));
+    await redis?.dispose();
     await database.drop();
     rmSync(istioDir, { recursive: true, force: true });
     throw error;
@@ -168,6 +176,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 function assemble(
   database: TestDatabase,
+  redis: OwnRedis | undefined,
   istioDir: string,
   gateway: RunningService,
   services: Record<ServiceName, RunningService>,
@@ -269,6 +278,7 @@ function assemble(
       await gateway.stop();
       await worker?.stop();
       await Promise.all(Object.values(services).map((service) => service.stop()));
+      await redis?.dispose();
       await database.drop();
       rmSync(istioDir, { recursive: true, force: true });
     },

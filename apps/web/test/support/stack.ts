@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createTestDatabase,
+  OwnRedis,
   REPO_ROOT,
   runCli,
   startService,
-  TEST_REDIS_URL,
   type RunningService,
   type TestDatabase,
 } from '@nomaly/testing';
@@ -36,6 +36,9 @@ export async function startWebStack(
   options: { detectorEnv?: Record<string, string> } = {},
 ): Promise<WebStack> {
   const database: TestDatabase = await createTestDatabase();
+  // A Redis of its own: the job queues are shared by name, and another suite's worker on the
+  // machine's Redis would take this stack's jobs (and find them in no database of its own).
+  const redis = await OwnRedis.start();
   const istioDir = mkdtempSync(join(tmpdir(), 'nomaly-web-istio-'));
   cpSync(join(REPO_ROOT, 'istio'), istioDir, { recursive: true });
   const started: RunningService[] = [];
@@ -53,7 +56,7 @@ export async function startWebStack(
     return service;
   };
   try {
-    const common = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, ...LIBERAL_RATE_LIMIT };
+    const common = { DATABASE_URL: database.url, REDIS_URL: redis.url, ...LIBERAL_RATE_LIMIT };
     const auth = await start('auth-service', common);
     const withAuth = { ...common, AUTH_JWKS_URL: `${auth.baseUrl}/.well-known/jwks.json` };
     const [dataset, model, web] = await Promise.all([
@@ -71,9 +74,7 @@ export async function startWebStack(
       ...options.detectorEnv,
     });
     // After the detector-service, whose migrations create the job tables.
-    await start('worker', { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, ...grpc }, [
-      'PORT',
-    ]);
+    await start('worker', { DATABASE_URL: database.url, REDIS_URL: redis.url, ...grpc }, ['PORT']);
     const gateway = await startService(
       'gateway',
       {
@@ -133,12 +134,14 @@ export async function startWebStack(
         // The gateway first (no new requests), then everything behind it.
         await gateway.stop();
         await Promise.all(started.filter((s) => s !== gateway).map((s) => s.stop()));
+        await redis.dispose();
         await database.drop();
         rmSync(istioDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await Promise.all(started.map((service) => service.stop()));
+    await redis.dispose();
     await database.drop();
     rmSync(istioDir, { recursive: true, force: true });
     throw error;
