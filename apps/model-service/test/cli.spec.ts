@@ -32,10 +32,12 @@ describe('model-service migrate', () => {
     const before = await runCli(env, ['migrate', 'status']);
     expect(before.code).toBe(0);
     expect(before.stdout).toContain('[ ] InitialModelSchema1764300000000');
+    expect(before.stdout).toContain('[ ] VersionPublishKey1764700000000');
 
     const up = await runCli(env, ['migrate', 'up']);
     expect(up.code).toBe(0);
     expect(up.stdout).toContain('applied InitialModelSchema1764300000000');
+    expect(up.stdout).toContain('applied VersionPublishKey1764700000000');
     expect(await tables()).toEqual([
       'model_alias_history',
       'model_aliases',
@@ -44,9 +46,16 @@ describe('model-service migrate', () => {
     ]);
     expect((await runCli(env, ['migrate', 'up'])).stdout).toContain('no pending migrations');
 
+    // One migration per `down`, newest first.
     const down = await runCli(env, ['migrate', 'down']);
     expect(down.code).toBe(0);
-    expect(down.stdout).toContain('reverted InitialModelSchema1764300000000');
+    expect(down.stdout).toContain('reverted VersionPublishKey1764700000000');
+    expect((await runCli(env, ['migrate', 'status'])).stdout).toContain(
+      '[x] InitialModelSchema1764300000000',
+    );
+    const last = await runCli(env, ['migrate', 'down']);
+    expect(last.code).toBe(0);
+    expect(last.stdout).toContain('reverted InitialModelSchema1764300000000');
     expect(await tables()).toEqual([]);
   });
 

@@ -71,6 +71,7 @@ function metadataFor(
     trainingDurationMs: 42,
     metrics: { rocAuc: 0.9 },
     lineage: { datasetId: '', datasetChecksum: 'crc:1', detectorId: '', codeVersion: 'test' },
+    publishKey: '',
     ...overrides,
   };
 }
@@ -237,6 +238,57 @@ describe('SaveVersion and FetchVersion', () => {
     expect(model?.latest_version).toBe(0);
     // Nothing half-done stands in the way of the next complete upload.
     expect((await save(stack.analyst, metadataFor({ modelId }))).version?.version).toBe(1);
+  });
+
+  it('publishes once per publish_key: a retry gets that version, another artifact is refused', async () => {
+    const modelId = await createModel('grpc-publish-key');
+    const keyed = metadataFor({ modelId }, artifact, { publishKey: 'train-job:1' });
+    // Concurrent retries queue on the model's lock; the first publishes, the rest find it.
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => save(stack.analyst, keyed)));
+    expect(new Set(answers.map((answer) => answer.version?.version))).toEqual(new Set([1]));
+    expect(answers.every((answer) => answer.version?.sha256 === digest)).toBe(true);
+    // Named by the model's name instead of its id: still the same publication.
+    const byName = await save(
+      stack.analyst,
+      metadataFor({ modelName: 'grpc-publish-key' }, artifact, { publishKey: 'train-job:1' }),
+    );
+    expect(byName.version).toMatchObject({ modelId, version: 1 });
+    expect(await versionsOf(modelId)).toBe(1);
+
+    const other = Buffer.from(JSON.stringify(trainForest(12, 80).document), 'utf8');
+    await expect(
+      save(stack.analyst, metadataFor({ modelId }, other, { publishKey: 'train-job:1' }), {
+        bytes: other,
+      }),
+    ).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringMatching(
+        /Publish key 'train-job:1' already published version 1 .* with another artifact/,
+      ) as unknown,
+    });
+    for (const bad of ['has space', 'x'.repeat(201), 'é']) {
+      await expect(
+        save(stack.analyst, metadataFor({ modelId }, artifact, { publishKey: bad })),
+      ).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringMatching(/metadata.publish_key must be/) as unknown,
+      });
+    }
+    expect(await versionsOf(modelId)).toBe(1);
+
+    // Another key, or none, publishes the next version; a key is per model.
+    const next = await save(
+      stack.analyst,
+      metadataFor({ modelId }, artifact, { publishKey: 'train-job:2' }),
+    );
+    expect(next.version?.version).toBe(2);
+    expect((await save(stack.analyst, metadataFor({ modelId }))).version?.version).toBe(3);
+    const elsewhere = await save(
+      stack.analyst,
+      metadataFor({ modelName: 'grpc-publish-key-2' }, artifact, { publishKey: 'train-job:1' }),
+    );
+    expect(elsewhere.version).toMatchObject({ version: 1 });
+    expect(elsewhere.version?.modelId).not.toBe(modelId);
   });
 
   it('refuses an artifact detection-core cannot load, naming why', async () => {

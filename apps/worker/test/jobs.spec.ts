@@ -134,6 +134,62 @@ describe('train jobs', () => {
     // A train job has no row results.
     await problem(await call(stack.detector, `/api/v1/jobs/${done.id}/results`, viewerToken), 404);
   });
+
+  it('publishes no second version when a train job runs again after its success was lost', async () => {
+    // A detector of its own, so the other tests' version numbers stay as they expect.
+    const retrained = await json<{ id: string }>(
+      await call(stack.detector, '/api/v1/detectors', token, {
+        method: 'POST',
+        json: { name: 'retrained', algorithm: 'iforest', parameters: { nEstimators: 20 } },
+      }),
+      201,
+    );
+    const first = await waitForJob(
+      stack,
+      token,
+      (
+        await json<{ jobId: string }>(
+          await call(stack.detector, `/api/v1/detectors/${retrained.id}/train`, token, {
+            method: 'POST',
+            json: { datasetId, seed: 8 },
+          }),
+          202,
+        )
+      ).jobId,
+    );
+    expect(first.state).toBe('succeeded');
+    const published = first.result?.modelVersion;
+    const versions = async (): Promise<number> =>
+      (
+        await json<{ items: unknown[] }>(
+          await call(
+            stack.model,
+            `/api/v1/models/${published?.modelId}/versions?limit=100`,
+            viewerToken,
+          ),
+          200,
+        )
+      ).items.length;
+    const before = await versions();
+    // As if the worker died after publishing, before it recorded the success: the job is open
+    // in Postgres, and the reconciler hands it to a worker again, which trains it once more.
+    await sql(
+      stack.database.url,
+      `UPDATE detector.jobs SET state = 'running', result = NULL, finished_at = NULL WHERE id = $1`,
+      [first.id],
+    );
+    const again = await waitForJob(stack, token, first.id);
+    expect(again).toMatchObject({ state: 'succeeded', attempts: 2 });
+    expect(again.result?.modelVersion).toEqual(published);
+    expect(await versions()).toBe(before);
+    expect(
+      stack.model.logs.some(
+        (line) =>
+          line.msg === 'model version already published under its key' &&
+          line.version === published?.version,
+      ),
+    ).toBe(true);
+  });
 });
 
 describe('detect jobs', () => {

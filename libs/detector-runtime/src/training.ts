@@ -192,6 +192,12 @@ export interface PublishInput {
   readonly labels?: Uint8Array;
   /** Time spent reading and fitting, recorded on the version. */
   readonly durationMs: number;
+  /**
+   * Names the publication (`SaveVersion.publish_key`): a training run again under the same key
+   * — fitted to the same data with the same seed, so to the same bytes — gets the version the
+   * first run published instead of another.
+   */
+  readonly publishKey?: string;
 }
 
 /** Publishes the fitted model as the next version of the detector's model (model-service). */
@@ -221,6 +227,7 @@ export async function publishModel(
         detectorId: detector.id,
         codeVersion: LIBRARY_VERSION,
       },
+      publishKey: input.publishKey ?? '',
     },
     Buffer.from(fitted.document, 'utf8'),
   );

@@ -171,6 +171,7 @@ export class ModelGrpcController implements modelV1.ModelServiceController {
               averagePrecision: metricOf('average_precision', declared.metrics.averagePrecision),
             },
       lineage: lineageOf(declared.lineage),
+      publishKey: checkPublishKey(declared.publishKey),
       // Checked again just before COMMIT: a client gone by then gets no version either.
       abandoned: () => call?.cancelled === true,
     });
@@ -240,6 +241,18 @@ function checkModelName(name: string): string {
     );
   }
   return name;
+}
+
+/** Empty for none; otherwise 1 to 200 printable ASCII characters without spaces. */
+function checkPublishKey(key: string): string | null {
+  if (key === '') return null;
+  if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
+    throw new ServiceError(
+      'VALIDATION_FAILED',
+      'metadata.publish_key must be 1 to 200 printable ASCII characters without spaces.',
+    );
+  }
+  return key;
 }
 
 function checkDuration(ms: number): number | null {

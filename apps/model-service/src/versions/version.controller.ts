@@ -65,6 +65,7 @@ export class VersionController {
               codeVersion: body.lineage.codeVersion ?? null,
             }),
       },
+      publishKey: null,
     });
   }
 

@@ -31,6 +31,8 @@ export interface PublishInput {
   readonly trainingDurationMs: number | null;
   readonly metrics: VersionMetrics | null;
   readonly lineage: Lineage;
+  /** Names the publication: a version of the model already published under it is the answer. */
+  readonly publishKey: string | null;
   /** Asked just before COMMIT; true rolls the publication back (a gRPC caller that went away). */
   readonly abandoned?: () => boolean;
 }
@@ -103,8 +105,12 @@ export class VersionService {
   /**
    * Loads the artifact with detection-core, then stores it as the next version.
    *
+   * With a `publishKey` already used on the model, nothing is published: the version published
+   * under it is the answer when its artifact is the same bytes.
+   *
    * @throws ServiceError `VALIDATION_FAILED` (422) for a document that does not load or holds
-   *   another algorithm than the model's; `NOT_FOUND` for an unknown model id.
+   *   another algorithm than the model's; `NOT_FOUND` for an unknown model id;
+   *   `IDEMPOTENCY_KEY_REUSED` for a publish key already used with another artifact.
    */
   async publish(tenantId: string, input: PublishInput): Promise<VersionDto> {
     const loaded = loadArtifact(input.artifact);
@@ -128,6 +134,18 @@ export class VersionService {
           },
         );
       }
+      if (input.publishKey !== null) {
+        const earlier = await this.publishedUnder(manager, model.id, input.publishKey);
+        if (earlier !== undefined) {
+          if (earlier.sha256 !== loaded.sha256) {
+            throw new ServiceError(
+              'IDEMPOTENCY_KEY_REUSED',
+              `Publish key '${input.publishKey}' already published version ${earlier.version} of model ${model.id} with another artifact (SHA-256 ${earlier.sha256}).`,
+            );
+          }
+          return { id: earlier.id, replayed: true };
+        }
+      }
       const version = model.latest_version + 1;
       await manager.query(`UPDATE models SET latest_version = $1 WHERE id = $2`, [
         version,
@@ -137,8 +155,9 @@ export class VersionService {
         manager,
         `INSERT INTO model_versions
            (tenant_id, model_id, version, algorithm, format, format_version, artifact, sha256,
-            size_bytes, parameters, training, metrics, lineage)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13::jsonb)
+            size_bytes, parameters, training, metrics, lineage, publish_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13::jsonb,
+                 $14)
          RETURNING id`,
         [
           tenantId,
@@ -154,20 +173,35 @@ export class VersionService {
           JSON.stringify(training),
           input.metrics === null ? null : JSON.stringify(input.metrics),
           JSON.stringify(input.lineage),
+          input.publishKey,
         ],
       );
       if (inserted === undefined) throw new Error('INSERT … RETURNING returned no row');
       if (input.abandoned?.() === true) {
         throw new ServiceError('VALIDATION_FAILED', 'The caller went away; nothing was published.');
       }
-      return inserted.id;
+      return { id: inserted.id, replayed: false };
     });
-    const version = await this.repository.findOneByOrFail({ id: saved, tenantId });
+    const version = await this.repository.findOneByOrFail({ id: saved.id, tenantId });
     this.logger.info(
       { modelId: version.modelId, version: version.version, sha256: version.sha256 },
-      'model version published',
+      saved.replayed ? 'model version already published under its key' : 'model version published',
     );
     return toVersionDto(version, {});
+  }
+
+  /** The version published on the model under `publishKey` (the model row is locked). */
+  private async publishedUnder(
+    manager: EntityManager,
+    modelId: string,
+    publishKey: string,
+  ): Promise<{ id: string; version: number; sha256: string } | undefined> {
+    const [earlier] = await rows<{ id: string; version: number; sha256: string }>(
+      manager,
+      `SELECT id, version, sha256 FROM model_versions WHERE model_id = $1 AND publish_key = $2`,
+      [modelId, publishKey],
+    );
+    return earlier;
   }
 
   /** The model row, locked for the rest of the transaction (created first when named). */

@@ -16,7 +16,9 @@ class StreamHalted extends Error {}
  * version are recorded in one transaction.
  *
  * A worker stopped during the fit gives the whole training back (it has no partial result to
- * keep); one stopped after the fit finishes publishing: that is the work in hand.
+ * keep); one stopped after the fit finishes publishing: that is the work in hand. The version is
+ * published under the job's id, so a run of the job after a crash between publishing and
+ * recording publishes nothing new.
  */
 export async function runTrainJob(
   context: JobContext,
@@ -97,6 +99,9 @@ export async function runTrainJob(
     fitted,
     ...(labels === undefined ? {} : { labels }),
     durationMs: Date.now() - started,
+    // A worker that dies between publishing and recording success leaves the job to run again:
+    // the retry gets the version already published, not a second one.
+    publishKey: `train-job:${job.id}`,
   });
   const recorded = await store.succeed(job.id, result, async (manager) => {
     // The detector may have been deleted meanwhile: then there is nothing to record on.

@@ -53,7 +53,17 @@ export interface SaveVersionMetadata {
     | Metrics
     | undefined;
   /** Where the version came from. */
-  lineage: Lineage | undefined;
+  lineage:
+    | Lineage
+    | undefined;
+  /**
+   * Names this publication, so that a client which retries after a lost answer (a training job
+   * run again after its worker died) gets one version: a version of the model already published
+   * under the key, with the same SHA-256, is the answer and nothing new is published. 1 to 200
+   * printable ASCII characters without spaces, unique per model; empty for none (every call
+   * publishes).
+   */
+  publishKey: string;
 }
 
 /** Metrics are measured on the training data against its label column. */
@@ -196,7 +206,15 @@ export const SaveVersionRequest: MessageFns<SaveVersionRequest> = {
 };
 
 function createBaseSaveVersionMetadata(): SaveVersionMetadata {
-  return { modelId: "", modelName: "", sha256: "", sizeBytes: 0, trainingDurationMs: 0, lineage: undefined };
+  return {
+    modelId: "",
+    modelName: "",
+    sha256: "",
+    sizeBytes: 0,
+    trainingDurationMs: 0,
+    lineage: undefined,
+    publishKey: "",
+  };
 }
 
 export const SaveVersionMetadata: MessageFns<SaveVersionMetadata> = {
@@ -221,6 +239,9 @@ export const SaveVersionMetadata: MessageFns<SaveVersionMetadata> = {
     }
     if (message.lineage !== undefined) {
       Lineage.encode(message.lineage, writer.uint32(58).fork()).join();
+    }
+    if (message.publishKey !== "") {
+      writer.uint32(66).string(message.publishKey);
     }
     return writer;
   },
@@ -292,6 +313,14 @@ export const SaveVersionMetadata: MessageFns<SaveVersionMetadata> = {
             }
 
             message.lineage = Lineage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.publishKey = reader.string();
             continue;
           }
         }
@@ -834,8 +863,11 @@ export interface ModelServiceClient {
    * reassembles the bytes, checks their SHA-256 and size against the metadata, loads the document
    * with detection-core (a document it cannot load is refused), and publishes the version in one
    * transaction with the next version number. A stream that ends early, is cancelled or misses its
-   * deadline, or whose checksum does not match, publishes nothing. Errors: INVALID_ARGUMENT for a
-   * malformed stream, a checksum mismatch or an unloadable document; NOT_FOUND for an unknown model.
+   * deadline, or whose checksum does not match, publishes nothing. A retried call that carries the
+   * `publish_key` of a version already published on the model publishes nothing and answers with
+   * that version. Errors: INVALID_ARGUMENT for a malformed stream, a checksum mismatch or an
+   * unloadable document; NOT_FOUND for an unknown model; FAILED_PRECONDITION for a `publish_key`
+   * already used on the model with a different artifact.
    */
 
   saveVersion(request: Observable<SaveVersionRequest>, metadata?: Metadata): Observable<SaveVersionResponse>;
@@ -873,8 +905,11 @@ export interface ModelServiceController {
    * reassembles the bytes, checks their SHA-256 and size against the metadata, loads the document
    * with detection-core (a document it cannot load is refused), and publishes the version in one
    * transaction with the next version number. A stream that ends early, is cancelled or misses its
-   * deadline, or whose checksum does not match, publishes nothing. Errors: INVALID_ARGUMENT for a
-   * malformed stream, a checksum mismatch or an unloadable document; NOT_FOUND for an unknown model.
+   * deadline, or whose checksum does not match, publishes nothing. A retried call that carries the
+   * `publish_key` of a version already published on the model publishes nothing and answers with
+   * that version. Errors: INVALID_ARGUMENT for a malformed stream, a checksum mismatch or an
+   * unloadable document; NOT_FOUND for an unknown model; FAILED_PRECONDITION for a `publish_key`
+   * already used on the model with a different artifact.
    */
 
   saveVersion(
