@@ -1,5 +1,5 @@
-import { decodeCursor, ServiceError, toPage, type Page } from '@nomaly/platform-core';
-import type { Database } from '@nomaly/platform-persistence';
+import { ServiceError, type Page } from '@nomaly/platform-core';
+import { fetchRawPage, type Database } from '@nomaly/platform-persistence';
 import type { EntityManager } from 'typeorm';
 import type { JobError, JobRecord, JobResult, JobSpec } from './job-record.js';
 import { OPEN_STATES, sourcesOf, type JobState, type JobType } from './job-state.js';
@@ -210,18 +210,17 @@ export class JobStore {
     if (filter.state !== undefined) add((n) => `state = $${n}`, filter.state);
     if (filter.type !== undefined) add((n) => `type = $${n}`, filter.type);
     if (filter.detectorId !== undefined) add((n) => `detector_id = $${n}`, filter.detectorId);
-    const after = decodeCursor(page.cursor);
-    if (after !== undefined) {
-      values.push(after.createdAt, after.id);
-      where.push(`(created_at, id) > ($${values.length - 1}, $${values.length})`);
-    }
-    values.push(page.limit + 1);
-    const rows = await this.query<JobRow>(
-      `SELECT ${COLUMNS} FROM jobs WHERE ${where.join(' AND ')}
-        ORDER BY created_at, id LIMIT $${values.length}`,
-      values,
+    return fetchRawPage(
+      (sql, parameters) => this.query<JobRow>(sql, parameters),
+      {
+        select: `SELECT ${COLUMNS} FROM jobs`,
+        where,
+        values,
+        position: (row) => ({ createdAt: row.created_at, id: row.id }),
+      },
+      page,
+      toRecord,
     );
-    return toPage(rows.map(toRecord), page.limit, (record) => record);
   }
 
   /**

@@ -1,13 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  decodeCursor,
-  encodeCursor,
-  ServiceError,
-  type FieldProblem,
-  type Page,
-} from '@nomaly/platform-core';
+import { ServiceError, type FieldProblem, type Page } from '@nomaly/platform-core';
 import { PLATFORM_CONFIG } from '@nomaly/platform-nest';
-import { Database } from '@nomaly/platform-persistence';
+import { Database, fetchRawPage } from '@nomaly/platform-persistence';
 import type { DetectorConfig } from '../config.js';
 import { parseEdgeUpload, type EdgeResult } from './edge-upload.js';
 
@@ -158,7 +152,6 @@ export class EdgeResultsService {
     limit: number,
     cursor: string | undefined,
   ): Promise<Page<EdgeResultDto>> {
-    const after = decodeCursor(cursor);
     const where = ['tenant_id = $1'];
     const values: unknown[] = [tenantId];
     if (filter.agentId !== undefined) {
@@ -169,22 +162,19 @@ export class EdgeResultsService {
       values.push(filter.detectorId);
       where.push(`detector_id = $${values.length}`);
     }
-    if (after !== undefined) {
-      values.push(after.createdAt, after.id);
-      where.push(`(received_at, id) > ($${values.length - 1}, $${values.length})`);
-    }
-    values.push(limit + 1);
-    const rows = await this.database.dataSource.query<EdgeResultRow[]>(
-      `SELECT id, agent_id, detector_id, model_id, model_version, scored_at, received_at,
-              threshold, scores, labels, anomalies
-         FROM edge_results WHERE ${where.join(' AND ')}
-        ORDER BY received_at, id LIMIT $${values.length}`,
-      values,
-    );
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((row) => ({
+    return fetchRawPage(
+      (sql, parameters) => this.database.dataSource.query<EdgeResultRow[]>(sql, parameters),
+      {
+        select: `SELECT id, agent_id, detector_id, model_id, model_version, scored_at, received_at,
+                        threshold, scores, labels, anomalies
+                   FROM edge_results`,
+        where,
+        values,
+        orderColumn: 'received_at',
+        position: (row) => ({ createdAt: row.received_at, id: row.id }),
+      },
+      { limit, cursor },
+      (row) => ({
         id: row.id,
         agentId: row.agent_id,
         detectorId: row.detector_id,
@@ -196,10 +186,7 @@ export class EdgeResultsService {
         scores: row.scores,
         labels: row.labels,
         anomalies: row.anomalies,
-      })),
-      ...(rows.length > limit && last !== undefined
-        ? { nextCursor: encodeCursor({ createdAt: last.received_at, id: last.id }) }
-        : {}),
-    };
+      }),
+    );
   }
 }

@@ -1,14 +1,7 @@
 import { Injectable, Inject, type OnModuleInit } from '@nestjs/common';
-import {
-  BIGINT_ID,
-  decodeCursor,
-  encodeCursor,
-  ServiceError,
-  type Logger,
-  type Page,
-} from '@nomaly/platform-core';
+import { BIGINT_ID, ServiceError, type Logger, type Page } from '@nomaly/platform-core';
 import { PLATFORM_LOGGER } from '@nomaly/platform-nest';
-import { Database } from '@nomaly/platform-persistence';
+import { Database, fetchRawPage } from '@nomaly/platform-persistence';
 
 export interface DetectionResultDto {
   id: string;
@@ -69,7 +62,6 @@ export class ResultsService implements OnModuleInit {
     limit: number,
     cursor: string | undefined,
   ): Promise<Page<DetectionResultDto>> {
-    const after = decodeCursor(cursor, BIGINT_ID);
     const where = ['tenant_id = $1'];
     const values: unknown[] = [tenantId];
     if (filter.detectorId !== undefined) {
@@ -80,21 +72,19 @@ export class ResultsService implements OnModuleInit {
       values.push(filter.since);
       where.push(`created_at >= $${values.length}`);
     }
-    if (after !== undefined) {
-      values.push(after.createdAt, after.id);
-      where.push(`(created_at, id) > ($${values.length - 1}, $${values.length})`);
-    }
-    values.push(limit + 1);
-    const rows = await this.database.dataSource.query<ResultRow[]>(
-      `SELECT id, detector_id, model_id, model_version, row_index, score, is_anomaly, created_at
-         FROM detection_results WHERE ${where.join(' AND ')}
-        ORDER BY created_at, id LIMIT $${values.length}`,
-      values,
-    );
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((row) => ({
+    return fetchRawPage(
+      (sql, parameters) => this.database.dataSource.query<ResultRow[]>(sql, parameters),
+      {
+        select: `SELECT id, detector_id, model_id, model_version, row_index, score, is_anomaly,
+                        created_at
+                   FROM detection_results`,
+        where,
+        values,
+        idPattern: BIGINT_ID,
+        position: (row) => ({ createdAt: row.created_at, id: row.id }),
+      },
+      { limit, cursor },
+      (row) => ({
         id: row.id,
         detectorId: row.detector_id,
         modelId: row.model_id,
@@ -103,11 +93,8 @@ export class ResultsService implements OnModuleInit {
         score: row.score,
         isAnomaly: row.is_anomaly,
         createdAt: row.created_at.toISOString(),
-      })),
-      ...(rows.length > limit && last !== undefined
-        ? { nextCursor: encodeCursor({ createdAt: last.created_at, id: last.id }) }
-        : {}),
-    };
+      }),
+    );
   }
 }
 

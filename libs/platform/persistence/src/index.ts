@@ -18,7 +18,7 @@ export {
 export { runMigrationCli, MIGRATION_CLI_USAGE, type MigrationCliOutput } from './migration-cli.js';
 export { maskUrl } from './connection-url.js';
 export type { DatabaseLogger, DatabasePoolMetrics } from './types.js';
-export { fetchPage, type PageableRow } from './pagination.js';
+export { fetchPage, fetchRawPage, type PageableRow, type RawPageQuery } from './pagination.js';
 export {
   databaseOptions,
   runServiceCli,
