@@ -324,6 +324,7 @@ describe('nomaly.model.v1.ModelService', () => {
               detectorId: '',
               codeVersion: 'e2e',
             },
+            publishKey: '',
           },
         },
         { chunk: artifact.subarray(0, half) },
@@ -360,6 +361,7 @@ describe('nomaly.model.v1.ModelService', () => {
         sizeBytes: artifact.length,
         trainingDurationMs: 0,
         lineage: { datasetId: '', datasetChecksum: '', detectorId: '', codeVersion: '' },
+        publishKey: '',
       },
     });
     const goodSha = createHash('sha256').update(artifact).digest('hex');
