@@ -1,11 +1,13 @@
 /**
  * The README's first command: `nomaly up` (what `npm start` runs after building) brings the
- * whole stack up on embedded defaults — an embedded PostgreSQL, an in-process cache — with a
- * demo tenant, dataset and trained detector; the `curl` it prints returns scores; Ctrl-C leaves
- * no process behind; a second start reuses the demo data.
+ * whole stack up on embedded defaults — an embedded PostgreSQL, and the machine's redis-server
+ * for the worker's queues (`--no-redis`: an in-process cache and no jobs) — with a demo tenant,
+ * dataset and trained detector; the `curl` it prints returns scores; a batch job runs; Ctrl-C
+ * leaves no process behind; a second start reuses the demo data.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +42,7 @@ afterAll(async () => {
  * Starts `nomaly up` in a process group of its own, as a shell runs a foreground job, on ports
  * shifted by a random offset (tried again on another when one is taken).
  */
-async function up(): Promise<Running> {
+async function up(extraArgs: readonly string[] = []): Promise<Running> {
   for (let attempt = 1; ; attempt++) {
     const offset = 5_000 + Math.floor(Math.random() * 6_000);
     const env: Record<string, string> = {
@@ -59,6 +61,7 @@ async function up(): Promise<Running> {
         stateDir,
         '--port-offset',
         String(offset),
+        ...extraArgs,
       ],
       { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -101,6 +104,18 @@ async function interrupt(running: Running): Promise<number | null> {
   return code;
 }
 
+/** Whether something accepts connections on the loopback port. */
+async function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -134,7 +149,10 @@ describe('nomaly up (npm start)', () => {
     try {
       const output = running.output();
       expect(output).toContain('embedded PostgreSQL');
-      expect(output).toContain('in-process (REDIS_URL unset)');
+      expect(output).toMatch(
+        /cache: \S*redis-server on 127\.0\.0\.1:\d+ \(nothing persisted\); jobs: the worker/,
+      );
+      expect(await listening(6390 + running.offset)).toBe(true);
       const gatewayUrl = `http://127.0.0.1:${8080 + running.offset}`;
       expect(output).toContain(`Nomaly is up at ${gatewayUrl}`);
 
@@ -170,6 +188,39 @@ describe('nomaly up (npm start)', () => {
       const ui = await fetch(`${gatewayUrl}/ui`);
       expect(ui.status).toBe(200);
       expect(ui.headers.get('content-type')).toMatch(/^text\/html/);
+      // A batch job over the demo dataset, run by the worker on the stack's redis-server.
+      const token = (
+        (await (
+          await fetch(`${gatewayUrl}/api/v1/auth/token`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ apiKey: local.apiKey }),
+          })
+        ).json()) as { accessToken: string }
+      ).accessToken;
+      const submitted = await fetch(`${gatewayUrl}/api/v1/jobs`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          type: 'detect',
+          detectorId: local.detectorId,
+          datasetId: local.datasetId,
+        }),
+      });
+      expect(submitted.status).toBe(202);
+      const { id: jobId } = (await submitted.json()) as { id: string };
+      let job: { state: string; progress: { rows: number; totalRows: number } };
+      const deadline = Date.now() + 60_000;
+      do {
+        await new Promise((r) => setTimeout(r, 250));
+        job = (await (
+          await fetch(`${gatewayUrl}/api/v1/jobs/${jobId}`, {
+            headers: { Authorization: `Bearer ${token}` },
+          })
+        ).json()) as typeof job;
+      } while (!['succeeded', 'failed', 'cancelled'].includes(job.state) && Date.now() < deadline);
+      expect(job.state).toBe('succeeded');
+      expect(job.progress.rows).toBe(job.progress.totalRows);
       firstRun = {
         apiKey: local.apiKey!,
         detectorId: local.detectorId!,
@@ -186,7 +237,9 @@ describe('nomaly up (npm start)', () => {
         'gateway',
         'model-service',
         'postgres',
+        'redis',
         'web',
+        'worker',
       ]);
       stackPids = recorded.processes.map((p) => p.pid);
       expect(processesUsing(stateDir).length).toBeGreaterThan(0);
@@ -197,12 +250,14 @@ describe('nomaly up (npm start)', () => {
     expect(running.output()).toContain('stopped');
     expect(stackPids.filter(isAlive)).toEqual([]);
     expect(processesUsing(stateDir)).toEqual([]);
+    expect(await listening(6390 + running.offset)).toBe(false);
     expect(existsSync(join(stateDir, 'stack.json'))).toBe(false);
   }, 300_000);
 
-  it('reuses the demo tenant, dataset and detector on the next start', async () => {
-    const running = await up();
+  it('reuses the demo tenant, dataset and detector on the next start; --no-redis runs no jobs', async () => {
+    const running = await up(['--no-redis']);
     try {
+      expect(running.output()).toContain('cache: in-process (REDIS_URL unset); jobs: off');
       const local = JSON.parse(readFileSync(join(stateDir, 'local.json'), 'utf8')) as Record<
         string,
         string

@@ -1,22 +1,32 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { delimiter, join, relative, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { CliError, usageError } from '../cli-error.js';
 import { curlCommands, demoDataset, gatewayClient, type LocalStack } from '../stack/demo-seed.js';
 import { firstTakenPort, ManagedProcess, PidFile } from '../stack/processes.js';
 import { REPO_ROOT, stackPorts, topology, type StackService } from '../stack/topology.js';
 
-export const UP_HELP = `Usage: nomaly up [--port-offset N] [--state-dir DIR] [--no-demo]
+export const UP_HELP = `Usage: nomaly up [--port-offset N] [--state-dir DIR] [--no-demo] [--no-redis]
 
 Starts the local stack — auth, dataset, model and detector services, the web UI's server and the
 gateway (the local stand-in for the Istio ingress, routing by istio/*.yaml) — on the ports of
 ARCHITECTURE.md: gateway 8080 (the UI at /ui); detector 8000/50051, dataset 8001/50052, model
 8002/50053, auth 8003/50054, web 8004.
-Runs on the PostgreSQL and Redis of DATABASE_URL and REDIS_URL when they are set, otherwise on
-an embedded PostgreSQL (data in DIR/postgres) and an in-process cache. With REDIS_URL the worker
-runs too (port 8005), taking durable jobs from its queues; without, job submissions answer 503
-(large trainings included: they are jobs). Applies migrations, then
+Runs on the PostgreSQL and Redis of DATABASE_URL and REDIS_URL when they are set. Without
+DATABASE_URL it runs an embedded PostgreSQL (data in DIR/postgres); without REDIS_URL, the
+machine's redis-server when one is on the PATH (127.0.0.1:6390, nothing persisted), else an
+in-process cache. With a Redis the worker runs too (port 8005), taking durable jobs from its
+queues; without, job submissions answer 503 (large trainings included: they are jobs).
+Applies migrations, then
 creates a demo tenant with an admin API key, a demo dataset and a trained isolation forest
 (reused on the next start), prints a curl that scores rows, and writes the same to
 DIR/local.json. Logs go to DIR/logs/. Ctrl-C stops everything.
@@ -25,6 +35,7 @@ Options:
   --port-offset N   add N (0-15000) to every port, to run beside another stack
   --state-dir DIR   where data, logs and local.json go (default .nomaly in the repository)
   --no-demo         start the stack without creating the demo tenant, dataset and detector
+  --no-redis        without REDIS_URL, do not start redis-server: in-process cache, no jobs
 `;
 
 const READY_TIMEOUT_MS = 90_000;
@@ -38,6 +49,7 @@ export async function up(argv: string[]): Promise<void> {
       'port-offset': { type: 'string', default: '0' },
       'state-dir': { type: 'string' },
       'no-demo': { type: 'boolean', default: false },
+      'no-redis': { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: true,
@@ -67,15 +79,25 @@ export async function up(argv: string[]): Promise<void> {
   const stopped = await stack.pidFile.stopLeftovers(STOP_GRACE_MS);
   if (stopped.length > 0) say(`stopped what a previous run left behind: ${stopped.join(', ')}`);
 
-  let t = topology(offset, shared);
-  for (const service of t.order) {
+  // Without REDIS_URL, the machine's redis-server (when there is one) carries the job queues.
+  const redisServer =
+    shared.REDIS_URL === undefined && !values['no-redis'] ? findOnPath('redis-server') : undefined;
+  // The stack as it will run (its database and Redis URLs are known only once they are up).
+  const plan = topology(
+    offset,
+    redisServer === undefined ? shared : { ...shared, REDIS_URL: 'redis://127.0.0.1' },
+  );
+  for (const service of plan.order) {
     if (!existsSync(join(REPO_ROOT, 'apps', service.app, 'dist', 'main.js'))) {
       throw new CliError(
         `apps/${service.app} is not built: run \`npm run build\` (\`npm start\` builds first)`,
       );
     }
   }
-  const taken = await firstTakenPort(stackPorts(t));
+  const taken = await firstTakenPort([
+    ...stackPorts(plan),
+    ...(redisServer === undefined ? [] : [{ port: plan.localRedisPort, owner: 'redis-server' }]),
+  ]);
   if (taken !== undefined) {
     throw new CliError(
       `port ${taken.port} (${taken.owner}) is already in use on 127.0.0.1: stop what holds it, or start with --port-offset N`,
@@ -87,18 +109,29 @@ export async function up(argv: string[]): Promise<void> {
   process.on('SIGHUP', () => void stack.shutdown('hung up', 0));
 
   try {
+    const env = { ...shared };
+    let database = 'DATABASE_URL';
     if (shared.DATABASE_URL === undefined || shared.DATABASE_URL === '') {
       say(`starting the embedded PostgreSQL (data in ${display(join(stateDir, 'postgres'))}) …`);
-      const url = await stack.startEmbeddedPostgres(
+      env.DATABASE_URL = await stack.startEmbeddedPostgres(
         join(stateDir, 'postgres'),
-        t.embeddedPostgresPort,
+        plan.embeddedPostgresPort,
       );
-      t = topology(offset, { ...shared, DATABASE_URL: url });
+      database = 'embedded PostgreSQL';
     }
+    let cache = shared.REDIS_URL === undefined ? 'in-process (REDIS_URL unset)' : 'REDIS_URL';
+    if (redisServer !== undefined) {
+      env.REDIS_URL = await stack.startLocalRedis(
+        redisServer,
+        join(stateDir, 'redis'),
+        plan.localRedisPort,
+      );
+      cache = `${redisServer} on 127.0.0.1:${plan.localRedisPort} (nothing persisted)`;
+    }
+    const t = topology(offset, env);
     say(
-      `database: ${t.auth.env.DATABASE_URL === shared.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}; ` +
-        `cache: ${shared.REDIS_URL === undefined ? 'in-process (REDIS_URL unset)' : 'REDIS_URL'}; ` +
-        `jobs: ${t.worker === undefined ? 'off (REDIS_URL unset: submissions answer 503)' : 'the worker, on REDIS_URL'}`,
+      `database: ${database}; cache: ${cache}; ` +
+        `jobs: ${t.worker === undefined ? 'off (no Redis: set REDIS_URL or install redis-server; submissions answer 503)' : 'the worker'}`,
     );
     await Promise.all([t.auth, t.dataset, t.model, t.detector].map((s) => stack.migrate(s)));
     say('migrations applied');
@@ -140,6 +173,21 @@ export async function up(argv: string[]): Promise<void> {
   await stack.done;
 }
 
+/** The first executable `name` on the PATH, or undefined. */
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
 function display(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel.startsWith('..') ? path : rel;
@@ -150,6 +198,7 @@ class Stack {
   readonly pidFile: PidFile;
   private readonly processes: ManagedProcess[] = [];
   private postgres: ManagedProcess | undefined;
+  private redis: ManagedProcess | undefined;
   private stopping = false;
   private resolveDone!: (code: number) => void;
   /** Resolves when the stack has stopped; sets the exit code. */
@@ -179,6 +228,26 @@ class Stack {
     this.postgres = postgres;
     this.record();
     const { url } = await postgres.message<{ url: string }>(READY_TIMEOUT_MS);
+    return url;
+  }
+
+  /** The machine's redis-server on `port`, run (and stopped) by `local-redis-main`. */
+  async startLocalRedis(binary: string, dir: string, port: number): Promise<string> {
+    mkdirSync(dir, { recursive: true });
+    const redis = ManagedProcess.start('redis', ['dist/stack/local-redis-main.js'], {
+      cwd: join(REPO_ROOT, 'apps', 'cli'),
+      env: {
+        ...(process.env as Record<string, string>),
+        NOMALY_REDIS_SERVER: binary,
+        NOMALY_REDIS_PORT: String(port),
+        NOMALY_REDIS_DIR: dir,
+      },
+      logFile: this.freshLog('redis'),
+      ipc: true,
+    });
+    this.redis = redis;
+    this.record();
+    const { url } = await redis.message<{ url: string }>(READY_TIMEOUT_MS);
     return url;
   }
 
@@ -224,7 +293,7 @@ class Stack {
     }
   }
 
-  /** Stops the gateway first and the database last, each with a graceful drain. */
+  /** Stops the gateway first, then the services, Redis and the database, each with a drain. */
   async shutdown(reason: string | undefined, code: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
@@ -237,15 +306,18 @@ class Stack {
       for (const child of this.all) child.kill();
     });
     for (const child of [...this.processes].reverse()) await child.stop(STOP_GRACE_MS);
+    await this.redis?.stop(STOP_GRACE_MS);
     await this.postgres?.stop(STOP_GRACE_MS);
     rmSync(join(this.stateDir, 'stack.json'), { force: true });
     if (reason !== undefined) process.stdout.write('stopped\n');
     this.resolveDone(code);
   }
 
-  /** Every process of the stack: the embedded Postgres (if any), then the services and gateway. */
+  /** Every process of the stack: the embedded Postgres and Redis (if any), then the services. */
   private get all(): ManagedProcess[] {
-    return this.postgres === undefined ? this.processes : [this.postgres, ...this.processes];
+    return [this.postgres, this.redis, ...this.processes].filter(
+      (child): child is ManagedProcess => child !== undefined,
+    );
   }
 
   private record(): void {

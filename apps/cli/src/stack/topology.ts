@@ -32,6 +32,8 @@ export interface Topology {
   /** Every process of the stack, the gateway last (it starts last and stops first). */
   readonly order: readonly StackService[];
   readonly embeddedPostgresPort: number;
+  /** Where `nomaly up` runs the machine's redis-server when no REDIS_URL is set. */
+  readonly localRedisPort: number;
 }
 
 const HOST = '127.0.0.1';
@@ -136,6 +138,7 @@ export function topology(offset: number, shared: Record<string, string>): Topolo
       gateway,
     ],
     embeddedPostgresPort: 54329 + offset,
+    localRedisPort: 6390 + offset,
   };
 }
 
