@@ -41,6 +41,8 @@ export const workerConfigSchema = serviceConfigSchema(WORKER_DEFAULTS, {
   JOB_MAX_INTERRUPTIONS: envInteger(20, 1, 10_000),
   /** How often Postgres and the queue are compared (jobs Redis lost are queued again). */
   JOB_RECONCILE_INTERVAL_MS: envInteger(5_000, 200, 600_000),
+  /** Finished jobs and their stored scores are deleted this many days after they finished. */
+  JOB_RETENTION_DAYS: envInteger(30, 1, 3_650),
 }).superRefine(
   (config, ctx) => {
     if (config.REDIS_URL === undefined) {

@@ -146,6 +146,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     queues,
     logger,
     intervalMs: config.JOB_RECONCILE_INTERVAL_MS,
+    retentionDays: config.JOB_RETENTION_DAYS,
   });
   reconciler.start();
 

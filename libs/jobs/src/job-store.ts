@@ -392,6 +392,23 @@ export class JobStore {
     return updated.length > 0;
   }
 
+  /**
+   * Deletes up to `limit` jobs that finished more than `retentionDays` ago, oldest first, with
+   * their stored scores (`job_chunks` cascade); returns how many went.
+   */
+  async purgeFinished(retentionDays: number, limit: number): Promise<number> {
+    const rows = await this.update<{ id: string }>(
+      `DELETE FROM jobs WHERE id IN (
+         SELECT id FROM jobs
+          WHERE state IN ('succeeded', 'failed', 'cancelled')
+            AND finished_at < now() - make_interval(days => $1)
+          ORDER BY finished_at LIMIT $2)
+       RETURNING id`,
+      [retentionDays, limit],
+    );
+    return rows.length;
+  }
+
   /** Accepted and unfinished jobs, oldest first: what the queue must hold. */
   async open(limit: number): Promise<OpenJob[]> {
     return this.query<OpenJob>(
@@ -453,7 +470,7 @@ export class JobStore {
     return this.database.dataSource.query<Row[]>(sql, values);
   }
 
-  /** An UPDATE … RETURNING: the rows it returned. */
+  /** An UPDATE or DELETE … RETURNING: the rows it returned. */
   private async update<Row>(sql: string, values: unknown[]): Promise<Row[]> {
     return updatedRows<Row>(await this.database.dataSource.query(sql, values));
   }

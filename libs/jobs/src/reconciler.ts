@@ -16,6 +16,8 @@ export interface ReconcilerOptions {
   readonly logger: Logger;
   /** Time between passes. */
   readonly intervalMs: number;
+  /** Finished jobs, with their stored scores, are deleted this many days after they finished. */
+  readonly retentionDays: number;
 }
 
 /** What one pass did. */
@@ -26,6 +28,8 @@ export interface ReconcileReport {
   readonly requeued: number;
   /** Open jobs whose queue entry had failed without Postgres hearing of it. */
   readonly failed: number;
+  /** Finished jobs past their retention, deleted with their scores. */
+  readonly purged: number;
 }
 
 /**
@@ -39,7 +43,8 @@ export interface ReconcileReport {
  *   Postgres with BullMQ's reason.
  *
  * Entries that are waiting, delayed or active are left alone: a worker that died holding one is
- * BullMQ's stalled-job check's to hand back. Passes serialise on a transaction-level advisory
+ * BullMQ's stalled-job check's to hand back. Each pass also deletes up to {@link BATCH} jobs that
+ * finished more than `retentionDays` ago, with their stored scores, so the tables stay bounded. Passes serialise on a transaction-level advisory
  * lock, so several worker replicas reconcile once per interval, not once each; the adds being
  * idempotent, an overlap would be harmless anyway.
  */
@@ -70,13 +75,13 @@ export class Reconciler {
 
   async runOnce(): Promise<ReconcileReport> {
     const { database, store, queues, logger } = this.options;
-    if (!(await queues.available())) return { skipped: true, requeued: 0, failed: 0 };
+    if (!(await queues.available())) return { skipped: true, requeued: 0, failed: 0, purged: 0 };
     return database.dataSource.transaction(async (manager) => {
       const [lock] = await manager.query<Array<{ locked: boolean }>>(
         `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`,
         [LOCK_KEY],
       );
-      if (lock?.locked !== true) return { skipped: true, requeued: 0, failed: 0 };
+      if (lock?.locked !== true) return { skipped: true, requeued: 0, failed: 0, purged: 0 };
       let requeued = 0;
       let failed = 0;
       for (const job of await store.open(BATCH)) {
@@ -100,7 +105,14 @@ export class Reconciler {
           }
         }
       }
-      return { skipped: false, requeued, failed };
+      const purged = await store.purgeFinished(this.options.retentionDays, BATCH);
+      if (purged > 0) {
+        logger.info(
+          { purged, retentionDays: this.options.retentionDays },
+          'deleted finished jobs past their retention',
+        );
+      }
+      return { skipped: false, requeued, failed, purged };
     });
   }
 }

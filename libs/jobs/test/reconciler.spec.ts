@@ -1,7 +1,8 @@
 /**
  * The queues and the reconciler on a Redis of the suite's own (stopped and wiped here) and the
  * machine's PostgreSQL: jobs Postgres holds open are queued again when Redis loses them, once
- * across replicas; with Redis down the queues refuse at once.
+ * across replicas; finished jobs past their retention are deleted; with Redis down the queues
+ * refuse at once.
  */
 import { randomUUID } from 'node:crypto';
 import { createLogger, createRedisClient, ServiceError } from '@nomaly/platform-core';
@@ -63,7 +64,7 @@ beforeAll(async () => {
   redis = createRedisClient(redisServer.url, logger);
   queues = new JobQueues(redis, { attempts: 3, delayMs: 1_000 });
   store = new JobStore(database);
-  sut = new Reconciler({ database, store, queues, logger, intervalMs: 60_000 });
+  sut = new Reconciler({ database, store, queues, logger, intervalMs: 60_000, retentionDays: 30 });
   await eventuallyAvailable();
 });
 
@@ -92,11 +93,11 @@ describe(Reconciler.name, () => {
     await queues.add('detect', queued.id);
 
     const report = await sut.runOnce();
-    expect(report).toEqual({ skipped: false, requeued: 1, failed: 0 });
+    expect(report).toEqual({ skipped: false, requeued: 1, failed: 0, purged: 0 });
     expect(await queues.state('detect', lost.id)).toBe('waiting');
     expect(await queues.state('detect', finished.id)).toBe('unknown');
     // A second pass finds nothing to do: adds are idempotent, under the job's own id.
-    expect(await sut.runOnce()).toEqual({ skipped: false, requeued: 0, failed: 0 });
+    expect(await sut.runOnce()).toEqual({ skipped: false, requeued: 0, failed: 0, purged: 0 });
 
     // Redis restarts empty: every open job is queued again from Postgres.
     await redisServer.stop();
@@ -110,7 +111,14 @@ describe(Reconciler.name, () => {
   });
 
   it('runs one pass at a time across replicas (an advisory lock)', async () => {
-    const other = new Reconciler({ database, store, queues, logger, intervalMs: 60_000 });
+    const other = new Reconciler({
+      database,
+      store,
+      queues,
+      logger,
+      intervalMs: 60_000,
+      retentionDays: 30,
+    });
     const [a, b] = await Promise.all([sut.runOnce(), other.runOnce()]);
     expect([a.skipped, b.skipped].filter(Boolean).length).toBeLessThanOrEqual(1);
     // Holding the lock elsewhere: the pass is skipped, not queued behind it.
@@ -118,6 +126,47 @@ describe(Reconciler.name, () => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('nomaly:jobs:reconciler'))`);
       expect((await other.runOnce()).skipped).toBe(true);
     });
+  });
+});
+
+describe(`${Reconciler.name} retention`, () => {
+  it('deletes jobs finished longer ago than the retention, with their scores, and nothing else', async () => {
+    const finishedAt = (id: string, daysAgo: number) =>
+      database.dataSource.query(
+        `UPDATE jobs SET finished_at = now() - make_interval(days => $2) WHERE id = $1`,
+        [id, daysAgo],
+      );
+    // Expired: scored a chunk, then cancelled 31 days ago.
+    const expired = (await store.insert(newJob())).record;
+    await store.claim(expired.id);
+    expect(
+      await store.writeChunk(expired.id, {
+        index: 0,
+        offset: 0,
+        scores: new Float64Array(10).fill(0.5),
+        anomalies: 0,
+      }),
+    ).toBe(true);
+    await store.cancel(expired.tenantId, expired.id);
+    await finishedAt(expired.id, 31);
+    // Kept: finished 29 days ago, and one still open.
+    const recent = (await store.insert(newJob())).record;
+    await store.cancel(recent.tenantId, recent.id);
+    await finishedAt(recent.id, 29);
+    const open = (await store.insert(newJob())).record;
+    await queues.add('detect', open.id);
+
+    const report = await sut.runOnce();
+    expect(report.purged).toBe(1);
+    expect(await store.getById(expired.id)).toBeUndefined();
+    const [chunks] = await database.dataSource.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM job_chunks WHERE job_id = $1`,
+      [expired.id],
+    );
+    expect(Number(chunks?.n)).toBe(0);
+    expect((await store.getById(recent.id))?.state).toBe('cancelled');
+    expect((await store.getById(open.id))?.state).toBe('queued');
+    expect((await sut.runOnce()).purged).toBe(0);
   });
 });
 
@@ -168,7 +217,7 @@ describe(JobQueues.name, () => {
       expect(refused).toBeInstanceOf(ServiceError);
       expect(refused).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', status: 503 });
       expect((refused as ServiceError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
-      expect(await sut.runOnce()).toEqual({ skipped: true, requeued: 0, failed: 0 });
+      expect(await sut.runOnce()).toEqual({ skipped: true, requeued: 0, failed: 0, purged: 0 });
     } finally {
       await redisServer.start();
       await eventuallyAvailable();
