@@ -215,39 +215,44 @@ class Stack {
   }
 
   async startEmbeddedPostgres(dataDir: string, port: number): Promise<string> {
-    const postgres = ManagedProcess.start('postgres', ['dist/stack/embedded-postgres-main.js'], {
-      cwd: join(REPO_ROOT, 'apps', 'cli'),
-      env: {
-        ...(process.env as Record<string, string>),
-        NOMALY_POSTGRES_DIR: dataDir,
-        NOMALY_POSTGRES_PORT: String(port),
-      },
-      logFile: this.freshLog('postgres'),
-      ipc: true,
-    });
-    this.postgres = postgres;
-    this.record();
-    const { url } = await postgres.message<{ url: string }>(READY_TIMEOUT_MS);
-    return url;
+    return this.runServer(
+      'postgres',
+      'embedded-postgres-main.js',
+      { NOMALY_POSTGRES_DIR: dataDir, NOMALY_POSTGRES_PORT: String(port) },
+      (child) => (this.postgres = child),
+    );
   }
 
   /** The machine's redis-server on `port`, run (and stopped) by `local-redis-main`. */
   async startLocalRedis(binary: string, dir: string, port: number): Promise<string> {
     mkdirSync(dir, { recursive: true });
-    const redis = ManagedProcess.start('redis', ['dist/stack/local-redis-main.js'], {
+    return this.runServer(
+      'redis',
+      'local-redis-main.js',
+      { NOMALY_REDIS_SERVER: binary, NOMALY_REDIS_PORT: String(port), NOMALY_REDIS_DIR: dir },
+      (child) => (this.redis = child),
+    );
+  }
+
+  /**
+   * Starts a server wrapper of `apps/cli/dist/stack` (`keep` holds it, so a shutdown during its
+   * start stops it too) and waits for the URL it reports over IPC once it is ready.
+   */
+  private async runServer(
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    keep: (child: ManagedProcess) => void,
+  ): Promise<string> {
+    const child = ManagedProcess.start(name, [`dist/stack/${script}`], {
       cwd: join(REPO_ROOT, 'apps', 'cli'),
-      env: {
-        ...(process.env as Record<string, string>),
-        NOMALY_REDIS_SERVER: binary,
-        NOMALY_REDIS_PORT: String(port),
-        NOMALY_REDIS_DIR: dir,
-      },
-      logFile: this.freshLog('redis'),
+      env: { ...(process.env as Record<string, string>), ...env },
+      logFile: this.freshLog(name),
       ipc: true,
     });
-    this.redis = redis;
+    keep(child);
     this.record();
-    const { url } = await redis.message<{ url: string }>(READY_TIMEOUT_MS);
+    const { url } = await child.message<{ url: string }>(READY_TIMEOUT_MS);
     return url;
   }
 
