@@ -74,7 +74,3 @@ export function loadEdgeConfig(
 ): EdgeConfig {
   return loadConfig(edgeConfigSchema, env);
 }
-
-export function edgeLogLevel(config: EdgeConfig): string {
-  return config.LOG_LEVEL ?? (config.DEBUG ? 'debug' : 'info');
-}

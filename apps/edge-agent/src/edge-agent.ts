@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { CentralClient } from '@nomaly/edge-runtime';
-import { createLogger, maskConfig, type Logger } from '@nomaly/platform-core';
+import { createLogger, effectiveLogLevel, maskConfig, type Logger } from '@nomaly/platform-core';
 import type { FastifyInstance } from 'fastify';
 import { DeadLetters } from './buffer/dead-letters.js';
 import { ResultBuffer } from './buffer/result-buffer.js';
-import { edgeLogLevel, type EdgeConfig } from './config.js';
+import type { EdgeConfig } from './config.js';
 import { createEdgeServer } from './http/server.js';
 import { EdgeMetrics } from './metrics.js';
 import { ModelStore } from './models/model-store.js';
@@ -26,7 +26,7 @@ export interface RunningEdgeAgent {
  * without central serves at once), then the local API listens, then sync and upload start.
  */
 export async function startEdgeAgent(config: EdgeConfig): Promise<RunningEdgeAgent> {
-  const logger = createLogger({ service: config.SERVICE_NAME, level: edgeLogLevel(config) });
+  const logger = createLogger({ service: config.SERVICE_NAME, level: effectiveLogLevel(config) });
   logger.info({ config: maskConfig(config) }, 'edge agent starting');
   const maxBytes = Math.floor(config.EDGE_BUFFER_MAX_MB * 1024 * 1024);
   const [models, buffer] = await Promise.all([

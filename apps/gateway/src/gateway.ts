@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import { createLogger, maskConfig, type Logger } from '@nomaly/platform-core';
-import { gatewayLogLevel, type GatewayConfig } from './config/gateway-config.js';
+import { createLogger, effectiveLogLevel, maskConfig, type Logger } from '@nomaly/platform-core';
+import type { GatewayConfig } from './config/gateway-config.js';
 import { IstioMetrics } from './observability/istio-metrics.js';
 import { createStatusServer } from './observability/status-server.js';
 import { createRequestHandler } from './proxy/handler.js';
@@ -21,7 +21,7 @@ export interface RunningGateway {
  * routing files.
  */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
-  const logger = createLogger({ service: config.SERVICE_NAME, level: gatewayLogLevel(config) });
+  const logger = createLogger({ service: config.SERVICE_NAME, level: effectiveLogLevel(config) });
   const upstreams = {
     hosts: Object.fromEntries(config.GATEWAY_UPSTREAMS.hosts),
     subsets: Object.fromEntries(config.GATEWAY_UPSTREAMS.subsets),

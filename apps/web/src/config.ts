@@ -38,8 +38,3 @@ export function loadWebConfig(
 ): WebConfig {
   return loadConfig(webConfigSchema, env);
 }
-
-/** `LOG_LEVEL`, else `debug` when `DEBUG`, else `info` (as the services). */
-export function webLogLevel(config: WebConfig): string {
-  return config.LOG_LEVEL ?? (config.DEBUG ? 'debug' : 'info');
-}

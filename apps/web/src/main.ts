@@ -4,8 +4,13 @@
  * 1 when it cannot listen.
  */
 import { once } from 'node:events';
-import { ConfigError, createLogger, PlatformMetrics } from '@nomaly/platform-core';
-import { loadWebConfig, webLogLevel, type WebConfig } from './config.js';
+import {
+  ConfigError,
+  createLogger,
+  effectiveLogLevel,
+  PlatformMetrics,
+} from '@nomaly/platform-core';
+import { loadWebConfig, type WebConfig } from './config.js';
 import { createWebServer } from './server.js';
 import { loadStaticAssets, StaticAssetsError } from './static-files.js';
 
@@ -23,7 +28,7 @@ try {
   process.exit(EX_CONFIG);
 }
 
-const logger = createLogger({ service: config.SERVICE_NAME, level: webLogLevel(config) });
+const logger = createLogger({ service: config.SERVICE_NAME, level: effectiveLogLevel(config) });
 const metrics = new PlatformMetrics(config.SERVICE_NAME);
 const web = createWebServer({ assets, logger, metrics });
 try {

@@ -66,8 +66,3 @@ export function loadGatewayConfig(
 ): GatewayConfig {
   return loadConfig(gatewayConfigSchema, env);
 }
-
-/** `LOG_LEVEL`, else `debug` when `DEBUG`, else `info` (as the services). */
-export function gatewayLogLevel(config: GatewayConfig): string {
-  return config.LOG_LEVEL ?? (config.DEBUG ? 'debug' : 'info');
-}

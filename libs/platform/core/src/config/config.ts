@@ -306,8 +306,13 @@ export function maskUrl(value: string): string {
   }
 }
 
-/** The log level to use: `LOG_LEVEL`, else `debug` when `DEBUG`, else `info`. */
-export function effectiveLogLevel(config: PlatformConfig): (typeof LOG_LEVELS)[number] {
+/**
+ * The log level to use: `LOG_LEVEL`, else `debug` when `DEBUG`, else `info` — for the services
+ * and for every other process with those two variables (gateway, web, edge agent, worker).
+ */
+export function effectiveLogLevel(
+  config: Pick<PlatformConfig, 'LOG_LEVEL' | 'DEBUG'>,
+): (typeof LOG_LEVELS)[number] {
   return config.LOG_LEVEL ?? (config.DEBUG ? 'debug' : 'info');
 }
 
