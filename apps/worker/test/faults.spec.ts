@@ -13,10 +13,12 @@ import { sharedDir, sql } from '@nomaly/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allResults,
+  addDetector,
   call,
   jobRow,
   json,
   startJobsStack,
+  uploadCsv,
   waitForJob,
   type JobsStack,
   type JobView,
@@ -134,25 +136,12 @@ beforeAll(async () => {
   token = (await stack.auth.tokenFor('acme')).token;
   const cover = readCover();
   rowCount = cover.n;
-  datasetId = (
-    await json<{ id: string; rows: number }>(
-      await call(stack.dataset, '/api/v1/datasets?name=cover', token, {
-        method: 'POST',
-        body: cover.csv,
-        contentType: 'text/csv',
-      }),
-      201,
-    )
-  ).id;
-  detectorId = (
-    await json<{ id: string }>(
-      await call(stack.detector, '/api/v1/detectors', token, {
-        method: 'POST',
-        json: { name: 'cover forest', algorithm: 'iforest', parameters: { contamination: 0.01 } },
-      }),
-      201,
-    )
-  ).id;
+  datasetId = await uploadCsv(stack, token, 'cover', cover.csv);
+  detectorId = await addDetector(stack, token, {
+    name: 'cover forest',
+    algorithm: 'iforest',
+    parameters: { contamination: 0.01 },
+  });
   // 286,048 rows: above SYNC_TRAIN_MAX_ROWS, so this is a train job too.
   const training = await json<{ jobId: string }>(
     await call(stack.detector, `/api/v1/detectors/${detectorId}/train`, token, {

@@ -9,9 +9,11 @@ import { sql } from '@nomaly/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allResults,
+  addDetector,
   call,
   json,
   startJobsStack,
+  uploadCsv,
   waitForJob,
   type JobsStack,
   type JobView,
@@ -69,25 +71,12 @@ beforeAll(async () => {
   otherToken = (await stack.auth.tokenFor('globex')).token;
   const data = dataset();
   rows = data.rows;
-  datasetId = (
-    await json<{ id: string }>(
-      await call(stack.dataset, '/api/v1/datasets?name=gauss', token, {
-        method: 'POST',
-        body: data.csv,
-        contentType: 'text/csv',
-      }),
-      201,
-    )
-  ).id;
-  detectorId = (
-    await json<{ id: string }>(
-      await call(stack.detector, '/api/v1/detectors', token, {
-        method: 'POST',
-        json: { name: 'gauss', algorithm: 'iforest', parameters: { nEstimators: 50 } },
-      }),
-      201,
-    )
-  ).id;
+  datasetId = await uploadCsv(stack, token, 'gauss', data.csv);
+  detectorId = await addDetector(stack, token, {
+    name: 'gauss',
+    algorithm: 'iforest',
+    parameters: { nEstimators: 50 },
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -137,19 +126,17 @@ describe('train jobs', () => {
 
   it('publishes no second version when a train job runs again after its success was lost', async () => {
     // A detector of its own, so the other tests' version numbers stay as they expect.
-    const retrained = await json<{ id: string }>(
-      await call(stack.detector, '/api/v1/detectors', token, {
-        method: 'POST',
-        json: { name: 'retrained', algorithm: 'iforest', parameters: { nEstimators: 20 } },
-      }),
-      201,
-    );
+    const retrained = await addDetector(stack, token, {
+      name: 'retrained',
+      algorithm: 'iforest',
+      parameters: { nEstimators: 20 },
+    });
     const first = await waitForJob(
       stack,
       token,
       (
         await json<{ jobId: string }>(
-          await call(stack.detector, `/api/v1/detectors/${retrained.id}/train`, token, {
+          await call(stack.detector, `/api/v1/detectors/${retrained}/train`, token, {
             method: 'POST',
             json: { datasetId, seed: 8 },
           }),
@@ -228,15 +215,9 @@ describe('detect jobs', () => {
   });
 
   it('refuses a detect job for a detector never trained (409)', async () => {
-    const untrained = await json<{ id: string }>(
-      await call(stack.detector, '/api/v1/detectors', token, {
-        method: 'POST',
-        json: { name: 'untrained', algorithm: 'hbos' },
-      }),
-      201,
-    );
+    const untrained = await addDetector(stack, token, { name: 'untrained', algorithm: 'hbos' });
     const refused = await problem(
-      await submit({ type: 'detect', detectorId: untrained.id, datasetId }),
+      await submit({ type: 'detect', detectorId: untrained, datasetId }),
       409,
     );
     expect(refused.detail).toContain('train it first');

@@ -189,6 +189,37 @@ export async function json<T>(response: Response, status: number): Promise<T> {
   return JSON.parse(text) as T;
 }
 
+/** Uploads `csv` as the dataset `name` (201); its id. */
+export async function uploadCsv(
+  stack: JobsStack,
+  token: string,
+  name: string,
+  csv: string,
+): Promise<string> {
+  const dataset = await json<{ id: string }>(
+    await call(stack.dataset, `/api/v1/datasets?name=${encodeURIComponent(name)}`, token, {
+      method: 'POST',
+      body: csv,
+      contentType: 'text/csv',
+    }),
+    201,
+  );
+  return dataset.id;
+}
+
+/** Creates a detector (201); its id. */
+export async function addDetector(
+  stack: JobsStack,
+  token: string,
+  detector: { name: string; algorithm: string; parameters?: Record<string, unknown> },
+): Promise<string> {
+  const created = await json<{ id: string }>(
+    await call(stack.detector, '/api/v1/detectors', token, { method: 'POST', json: detector }),
+    201,
+  );
+  return created.id;
+}
+
 /** A job as the API answers it (the fields the tests read). */
 export interface JobView {
   id: string;
