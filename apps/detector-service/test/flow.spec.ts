@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDetector, Matrix, Random } from '@nomaly/detection-core';
 import { detectorV1 } from '@nomaly/proto';
-import { sharedDir, sql } from '@nomaly/testing';
+import { json, sharedDir, sql } from '@nomaly/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startStack, type Stack } from './stack.js';
 
@@ -50,12 +50,6 @@ function parseCsv(csv: string): { features: string[]; rows: number[][] } {
         .map(Number),
     ),
   };
-}
-
-async function json<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  return JSON.parse(text) as T;
 }
 
 async function problem(

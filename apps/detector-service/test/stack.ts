@@ -13,6 +13,8 @@ import {
   type TestDatabase,
 } from '@nomaly/testing';
 
+export { call } from '@nomaly/testing';
+
 export interface Stack {
   readonly auth: AuthFixture;
   readonly database: TestDatabase;
@@ -52,26 +54,4 @@ export async function startStack(detectorEnv: Record<string, string> = {}): Prom
       await database.drop();
     },
   };
-}
-
-/** A JSON call with a bearer token. */
-export async function call(
-  service: RunningService,
-  path: string,
-  token: string,
-  init: { method?: string; json?: unknown; body?: string; contentType?: string } = {},
-): Promise<Response> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
-  let body: string | undefined = init.body;
-  if (init.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(init.json);
-  } else if (init.contentType !== undefined) {
-    headers['Content-Type'] = init.contentType;
-  }
-  return fetch(`${service.baseUrl}${path}`, {
-    method: init.method ?? 'GET',
-    headers,
-    body: body ?? null,
-  });
 }

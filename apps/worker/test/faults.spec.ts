@@ -8,7 +8,7 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDetector, Matrix, Random } from '@nomaly/detection-core';
+import { Matrix, Random } from '@nomaly/detection-core';
 import { sharedDir, sql } from '@nomaly/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +17,7 @@ import {
   call,
   jobRow,
   json,
+  loadVersion,
   startJobsStack,
   uploadCsv,
   waitForJob,
@@ -152,16 +153,7 @@ beforeAll(async () => {
   );
   const trained = await waitForJob(stack, token, training.jobId, 180_000);
   expect(trained.state).toBe('succeeded');
-  const version = trained.result?.modelVersion;
-  const artifact = await json<unknown>(
-    await call(
-      stack.model,
-      `/api/v1/models/${version?.modelId}/versions/${version?.version}/artifact`,
-      token,
-    ),
-    200,
-  );
-  const model = loadDetector(artifact);
+  const model = await loadVersion(stack, token, trained.result?.modelVersion);
   expected = model.score(new Matrix(cover.rows, cover.n, cover.features.length, cover.features));
   threshold = model.threshold;
 }, 600_000);

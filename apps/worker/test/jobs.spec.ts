@@ -4,7 +4,7 @@
  * with the library's exact scores, idempotent submission under 1,000 concurrent requests, 503
  * at once while Redis is down (nothing written), cancel, validation and tenancy.
  */
-import { createDetector, loadDetector, Matrix, Random } from '@nomaly/detection-core';
+import { createDetector, Matrix, Random } from '@nomaly/detection-core';
 import { sql } from '@nomaly/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +12,7 @@ import {
   addDetector,
   call,
   json,
+  loadVersion,
   startJobsStack,
   uploadCsv,
   waitForJob,
@@ -192,16 +193,7 @@ describe('detect jobs', () => {
       result: { location: `/api/v1/jobs/${accepted.id}/results`, rows: ROWS },
     });
 
-    const modelVersion = done.result?.modelVersion;
-    const artifact = await json<unknown>(
-      await call(
-        stack.model,
-        `/api/v1/models/${modelVersion?.modelId}/versions/${modelVersion?.version}/artifact`,
-        token,
-      ),
-      200,
-    );
-    const model = loadDetector(artifact);
+    const model = await loadVersion(stack, token, done.result?.modelVersion);
     const expected = model.score(Matrix.fromRows(rows, FEATURES));
 
     const results = await allResults(stack, viewerToken, accepted.id, 700);

@@ -4,8 +4,11 @@
  * own schema, the worker in the detector's) and a Redis — the machine's, or one of the test's
  * own (`ownRedis`), which a test may kill and restart empty.
  */
+import { loadDetector, type Detector } from '@nomaly/detection-core';
 import {
+  call,
   createTestDatabase,
+  json,
   OwnRedis,
   sql,
   startAuthService,
@@ -15,6 +18,8 @@ import {
   type RunningService,
   type TestDatabase,
 } from '@nomaly/testing';
+
+export { call, json } from '@nomaly/testing';
 
 export interface JobsStack {
   readonly auth: AuthFixture;
@@ -150,43 +155,21 @@ function assemble(parts: {
   return stack;
 }
 
-/** A JSON call with a bearer token. */
-export async function call(
-  service: RunningService,
-  path: string,
+/** The model of a published version, loaded from its artifact as the library loads it. */
+export async function loadVersion(
+  stack: JobsStack,
   token: string,
-  init: {
-    method?: string;
-    json?: unknown;
-    body?: string;
-    contentType?: string;
-    headers?: Record<string, string>;
-    signal?: AbortSignal;
-  } = {},
-): Promise<Response> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${token}`, ...init.headers };
-  let body: string | undefined = init.body;
-  if (init.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(init.json);
-  } else if (init.contentType !== undefined) {
-    headers['Content-Type'] = init.contentType;
-  }
-  return fetch(`${service.baseUrl}${path}`, {
-    method: init.method ?? 'GET',
-    headers,
-    body: body ?? null,
-    ...(init.signal === undefined ? {} : { signal: init.signal }),
-  });
-}
-
-/** The body of an answer with the expected status (the body is in the failure message). */
-export async function json<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  if (response.status !== status) {
-    throw new Error(`expected ${status}, got ${response.status}: ${text.slice(0, 500)}`);
-  }
-  return JSON.parse(text) as T;
+  version: { modelId: string; version: number } | undefined,
+): Promise<Detector> {
+  const artifact = await json<unknown>(
+    await call(
+      stack.model,
+      `/api/v1/models/${version?.modelId}/versions/${version?.version}/artifact`,
+      token,
+    ),
+    200,
+  );
+  return loadDetector(artifact);
 }
 
 /** Uploads `csv` as the dataset `name` (201); its id. */

@@ -4,6 +4,7 @@
  */
 export * from './auth.js';
 export * from './database.js';
+export * from './http.js';
 export * from './process.js';
 export * from './redis.js';
 export * from './shared.js';
