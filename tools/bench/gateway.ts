@@ -28,14 +28,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Random } from '@nomaly/detection-core';
 import { detectorV1 } from '@nomaly/proto';
-import {
-  createTestDatabase,
-  REPO_ROOT,
-  startAuthService,
-  startService,
-  TEST_REDIS_URL,
-  type RunningService,
-} from '@nomaly/testing';
+import { REPO_ROOT, startService, type RunningService } from '@nomaly/testing';
+import { startBenchServices } from './bench-services.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' } } });
 const seconds = Number(values.seconds);
@@ -179,25 +173,8 @@ const istioCopy = await mkdtemp(join(tmpdir(), 'nomaly-bench-istio-'));
 await cp(join(REPO_ROOT, 'istio'), istioCopy, { recursive: true });
 await writeFile(join(istioCopy, 'virtual-service-bench-bare.yaml'), BARE_ROUTE);
 
-const auth = await startAuthService();
-const database = await createTestDatabase();
-const common = {
-  DATABASE_URL: database.url,
-  REDIS_URL: TEST_REDIS_URL,
-  AUTH_JWKS_URL: auth.jwksUrl,
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_BURST: '1000000',
-  RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
-};
-const [dataset, model] = await Promise.all([
-  startService('dataset-service', common),
-  startService('model-service', common),
-]);
-const detector = await startService('detector-service', {
-  ...common,
-  DATASET_SERVICE_GRPC_URL: dataset.grpcAddress,
-  MODEL_SERVICE_GRPC_URL: model.grpcAddress,
-});
+const services = await startBenchServices();
+const { auth, dataset, detector } = services;
 let bare: { url: string; stop(): void } | undefined;
 let gateway: RunningService | undefined;
 let gatewayWithoutTelemetry: RunningService | undefined;
@@ -390,8 +367,6 @@ try {
   await gatewayWithoutTelemetry?.stop();
   await gateway?.stop();
   bare?.stop();
-  await Promise.all([detector.stop(), dataset.stop(), model.stop()]);
-  await auth.stop();
-  await database.drop();
+  await services.stop();
   await rm(istioCopy, { recursive: true, force: true });
 }

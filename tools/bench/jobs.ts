@@ -26,15 +26,8 @@ import { parseArgs } from 'node:util';
 import { loadDetector, Matrix } from '@nomaly/detection-core';
 import { DatasetClient } from '@nomaly/detector-runtime';
 import { createLogger, Resilience } from '@nomaly/platform-core';
-import {
-  createTestDatabase,
-  REPO_ROOT,
-  sharedDir,
-  sql,
-  startAuthService,
-  startService,
-  TEST_REDIS_URL,
-} from '@nomaly/testing';
+import { REPO_ROOT, sharedDir, sql, startService, TEST_REDIS_URL } from '@nomaly/testing';
+import { startBenchServices } from './bench-services.js';
 
 const { values } = parseArgs({
   options: {
@@ -84,29 +77,8 @@ lines.forEach((line, i) => {
   });
 });
 
-const auth = await startAuthService();
-const database = await createTestDatabase();
-const common = {
-  DATABASE_URL: database.url,
-  REDIS_URL: TEST_REDIS_URL,
-  AUTH_JWKS_URL: auth.jwksUrl,
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_BURST: '1000000',
-  RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
-};
-const [dataset, model] = await Promise.all([
-  startService('dataset-service', common),
-  startService('model-service', common),
-]);
-const upstreams = {
-  DATASET_SERVICE_GRPC_URL: dataset.grpcAddress,
-  MODEL_SERVICE_GRPC_URL: model.grpcAddress,
-};
-const detector = await startService('detector-service', {
-  ...common,
-  ...upstreams,
-  JOB_CHUNK_ROWS: String(chunkRows),
-});
+const services = await startBenchServices({ detectorEnv: { JOB_CHUNK_ROWS: String(chunkRows) } });
+const { auth, database, dataset, model, detector, upstreams } = services;
 const worker = await startService(
   'worker',
   {
@@ -283,7 +255,5 @@ try {
   );
 } finally {
   await worker.stop();
-  await Promise.all([detector.stop(), dataset.stop(), model.stop()]);
-  await auth.stop();
-  await database.drop();
+  await services.stop();
 }

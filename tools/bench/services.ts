@@ -20,12 +20,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { parse } from 'csv-parse';
 import { Random } from '@nomaly/detection-core';
-import {
-  createTestDatabase,
-  startAuthService,
-  startService,
-  TEST_REDIS_URL,
-} from '@nomaly/testing';
+import { startBenchServices } from './bench-services.js';
 import { detectorV1 } from '@nomaly/proto';
 
 const { values } = parseArgs({
@@ -55,26 +50,10 @@ async function writeCsv(path: string, rows: number, seed: number): Promise<void>
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'nomaly-bench-'));
-const auth = await startAuthService();
-const database = await createTestDatabase();
-const common = {
-  DATABASE_URL: database.url,
-  REDIS_URL: TEST_REDIS_URL,
-  AUTH_JWKS_URL: auth.jwksUrl,
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_BURST: '1000000',
-  RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
-  MAX_REQUEST_SIZE_MB: String(Math.ceil(Number(values.mb) * 1.2)),
-};
-const [dataset, model] = await Promise.all([
-  startService('dataset-service', common),
-  startService('model-service', common),
-]);
-const detector = await startService('detector-service', {
-  ...common,
-  DATASET_SERVICE_GRPC_URL: dataset.grpcAddress,
-  MODEL_SERVICE_GRPC_URL: model.grpcAddress,
+const services = await startBenchServices({
+  env: { MAX_REQUEST_SIZE_MB: String(Math.ceil(Number(values.mb) * 1.2)) },
 });
+const { auth, dataset, detector } = services;
 
 try {
   const { token } = await auth.tokenFor('bench');
@@ -186,8 +165,6 @@ try {
   console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const row of latency) console.log(row);
 } finally {
-  await Promise.all([detector.stop(), dataset.stop(), model.stop()]);
-  await auth.stop();
-  await database.drop();
+  await services.stop();
   rmSync(dir, { recursive: true, force: true });
 }
