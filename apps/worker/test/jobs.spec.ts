@@ -5,7 +5,7 @@
  * at once while Redis is down (nothing written), cancel, validation and tenancy.
  */
 import { createDetector, Matrix, Random } from '@nomaly/detection-core';
-import { sql } from '@nomaly/testing';
+import { eventually, sql } from '@nomaly/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allResults,
@@ -268,10 +268,11 @@ describe('Redis down', () => {
     } finally {
       await stack.redis?.start();
     }
-    // Back up: submissions are accepted and run again.
-    const accepted = await json<JobView>(
-      await submit({ type: 'detect', detectorId, datasetId }),
-      202,
+    // Back up: once the detector-service's queue connection is back (a submission before that
+    // is refused as above, writing nothing), submissions are accepted and run again.
+    const accepted = await eventually(
+      async () => json<JobView>(await submit({ type: 'detect', detectorId, datasetId }), 202),
+      15_000,
     );
     expect((await waitForJob(stack, token, accepted.id)).state).toBe('succeeded');
   });
